@@ -1,0 +1,54 @@
+"""Plain-text cleaning (pure) for untrusted titles, names and post text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["clean_text", "strip_tags", "truncate_words"]
+
+ELLIPSIS = "…"
+
+_TAG_RE = re.compile(r"<(?:[a-zA-Z/!?][^<>]*)>?", re.DOTALL)
+_SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
+# C0/C1 controls (tab/newline become spaces first), bidi embeddings/overrides/isolates,
+# zero-width characters and other invisible format characters.
+_INVISIBLE_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+def strip_tags(markup: str) -> str:
+    """Remove HTML tags (and script/style bodies), keeping CDATA text; entities are kept."""
+    text = _CDATA_RE.sub(lambda m: m.group(1), markup)
+    text = _SCRIPT_STYLE_RE.sub(" ", text)
+    return _TAG_RE.sub(" ", text)
+
+
+def truncate_words(text: str, max_length: int) -> str:
+    """Cut ``text`` to at most ``max_length`` characters on a word boundary, adding an ellipsis."""
+    if len(text) <= max_length:
+        return text
+    cut = text[: max_length - 1]
+    space = cut.rfind(" ")
+    if space > max_length // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + ELLIPSIS
+
+
+def clean_text(raw: str, max_length: int = 200, *, markup: bool = True) -> str:
+    """Untrusted text → one clean line of plain text.
+
+    With ``markup`` the input is treated as HTML: tags are removed and entities decoded once.
+    Control, bidi-override and zero-width characters are removed, whitespace collapsed, and
+    the result capped at ``max_length`` characters on a word boundary with an ellipsis.
+    """
+    text = raw
+    if markup:
+        text = html.unescape(strip_tags(text))
+    text = _INVISIBLE_RE.sub("", text)
+    text = _WHITESPACE_RE.sub(" ", text).strip()
+    return truncate_words(text, max_length)

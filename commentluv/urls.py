@@ -1,0 +1,195 @@
+"""URL handling (pure): commenter input → canonical http(s) URL, and safe link resolution.
+
+Everything here works on strings only; nothing resolves names or opens sockets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+from .errors import InvalidURL
+
+__all__ = ["MAX_URL_LENGTH", "canonical_host", "normalize_site_url", "safe_http_url"]
+
+MAX_URL_LENGTH = 2048
+
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_HOST_PORT_RE = re.compile(r"^[^/?#:@]+:\d+(?:[/?#]|$)")
+# C0/C1 controls, DEL, and the Unicode bidi/format characters that can disguise a URL.
+_FORBIDDEN_CHARS_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Browsers silently drop tab and newline inside URLs ("java\tscript:" is javascript:).
+_URL_WHITESPACE_RE = re.compile("[\t\n\r]")
+_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+# Characters kept as they are when re-quoting a path or query; everything else
+# (non-ASCII, spaces, quotes, angle brackets) is percent-encoded.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_site_url(raw: str) -> str:
+    """Turn what a commenter typed into a canonical ``http(s)://host[:port]/path[?query]``.
+
+    Accepts ``example.com``, ``www.example.com/blog``, ``HTTP://Example.COM``, IDN hosts,
+    surrounding spaces and ``feed:``/``feed://`` prefixes. Raises :class:`InvalidURL` for
+    anything that is not http(s) after normalisation, userinfo, an empty or malformed host,
+    control characters, or more than 2,048 characters. The fragment is dropped.
+    """
+    if not isinstance(raw, str):
+        raise InvalidURL("URL must be a string")
+    text = raw.strip()
+    if not text:
+        raise InvalidURL("empty URL")
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
+    if _FORBIDDEN_CHARS_RE.search(text) or any(ch.isspace() for ch in text):
+        raise InvalidURL("URL contains control or whitespace characters")
+    text = _strip_feed_prefix(text)
+    match = _SCHEME_RE.match(text)
+    if match and not _HOST_PORT_RE.match(text):
+        scheme = match.group(1).lower()
+        if scheme not in ("http", "https"):
+            raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})")
+        if not text[match.end() :].startswith("//"):
+            raise InvalidURL("URL has no host")
+    elif text.startswith("//"):
+        text = "http:" + text
+    else:
+        text = "http://" + text
+    return _canonicalize(text)
+
+
+def _strip_feed_prefix(text: str) -> str:
+    lowered = text.lower()
+    if lowered.startswith("feed://"):
+        return "http://" + text[len("feed://") :]
+    if lowered.startswith("feed:"):
+        return text[len("feed:") :]
+    return text
+
+
+def _canonicalize(text: str) -> str:
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURL(f"malformed URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})")
+    netloc = parts.netloc
+    if "@" in netloc:
+        raise InvalidURL("URLs with a user name or password are not accepted")
+    host = canonical_host(parts.hostname or "")
+    if port == 0:
+        raise InvalidURL("port 0 is not a valid port")
+    host_text = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host_text = f"{host_text}:{port}"
+    path = quote(parts.path, safe=_PATH_SAFE) or "/"
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    url = urlunsplit((scheme, host_text, path, query, ""))
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
+    return url
+
+
+def canonical_host(host: str) -> str:
+    """Lower-case ASCII form of a URL host, with numeric IPv4 spellings made dotted-quad.
+
+    ``0x7f.1``, ``2130706433``, ``0177.0.0.1`` and fullwidth digits all become ``127.0.0.1``,
+    because the resolver (``inet_aton``) would accept them too: the address we check must be
+    the address we connect to. IDN names become punycode. Raises :class:`InvalidURL`.
+    """
+    host = host.strip()
+    if not host:
+        raise InvalidURL("URL has no host")
+    if ":" in host:  # IPv6 literal (urlsplit already removed the brackets)
+        try:
+            return ipaddress.IPv6Address(host.split("%", 1)[0]).compressed
+        except ValueError:
+            raise InvalidURL(f"malformed IPv6 address {host!r}") from None
+    # NFKC folds fullwidth digits and ideographic full stops into ASCII before the IPv4 parse.
+    folded = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower()
+    if folded.endswith("."):
+        folded = folded[:-1]
+    ipv4 = _parse_ipv4(folded)
+    if ipv4 is not None:
+        return str(ipv4)
+    try:
+        ascii_host = folded.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        raise InvalidURL(f"malformed host name {host!r}") from None
+    labels = ascii_host.split(".")
+    if not all(_HOST_LABEL_RE.match(label) for label in labels) or len(ascii_host) > 253:
+        raise InvalidURL(f"malformed host name {host!r}")
+    return ascii_host
+
+
+def _parse_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """Parse a host the way the WHATWG URL standard and ``inet_aton`` do, or None if it is a name.
+
+    Raises InvalidURL for hosts that end in a number but are not a valid address (1.2.3.999).
+    """
+    parts = host.split(".")
+    if _parse_ipv4_part(parts[-1], strict=False) is None:
+        return None
+    if len(parts) > 4:
+        raise InvalidURL(f"malformed IPv4 address {host!r}")
+    numbers = [_parse_ipv4_part(part, strict=True) for part in parts]
+    if any(number is None for number in numbers):
+        raise InvalidURL(f"malformed IPv4 address {host!r}")
+    values = [n for n in numbers if n is not None]
+    if any(value > 255 for value in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
+        raise InvalidURL(f"malformed IPv4 address {host!r}")
+    address = values[-1]
+    for index, value in enumerate(values[:-1]):
+        address += value * 256 ** (3 - index)
+    return ipaddress.IPv4Address(address)
+
+
+def _parse_ipv4_part(part: str, *, strict: bool) -> int | None:
+    if not part:
+        return None
+    try:
+        if part[:2] in ("0x", "0X"):
+            return int(part[2:] or "0", 16)
+        if len(part) > 1 and part.startswith("0"):
+            return int(part[1:], 8)
+        if part.isdigit():
+            return int(part)
+    except ValueError:
+        if strict:
+            return None
+        # "0x7g" ends like a number to a browser: treat as a broken address, not a name.
+        raise InvalidURL(f"malformed IPv4 address part {part!r}") from None
+    return None
+
+
+def safe_http_url(href: str | None, base: str | None = None) -> str | None:
+    """Resolve ``href`` against ``base`` and return it only if it is an absolute http(s) URL.
+
+    Returns None for ``javascript:``, ``data:``, ``vbscript:``, ``mailto:`` and every other
+    scheme (also when disguised with tabs, newlines or odd case), for userinfo, and for hosts
+    that do not parse. ``feed:`` prefixes are unwrapped. Non-ASCII paths are percent-encoded.
+    """
+    if not href:
+        return None
+    text = _URL_WHITESPACE_RE.sub("", href).strip()
+    if not text or _FORBIDDEN_CHARS_RE.search(text) or len(text) > MAX_URL_LENGTH:
+        return None
+    text = _strip_feed_prefix(text)
+    try:
+        absolute = urljoin(base, text) if base else text
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
+        return None
+    try:
+        return _canonicalize(urlunsplit(parts._replace(fragment="")).replace(" ", "%20"))
+    except InvalidURL:
+        return None
