@@ -21,6 +21,8 @@ Every error is a :class:`CommentLuvError` and carries a stable ``kind`` string f
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BlockedURL",
     "ChallengePage",
@@ -34,6 +36,7 @@ __all__ = [
     "NoPosts",
     "ResponseTooLarge",
     "TooManyRedirects",
+    "error_from_dict",
 ]
 
 
@@ -47,9 +50,12 @@ class CommentLuvError(Exception):
         self.message = message
         self.url = url
 
-    def to_dict(self) -> dict[str, str]:
-        """The ``{"kind": ..., "message": ...}`` form used in JSON output."""
+    def to_dict(self) -> dict[str, Any]:
+        """``{"kind": ..., "message": ...}`` (plus ``status`` for HTTP errors), JSON-ready."""
         return {"kind": self.kind, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.url})" if self.url else self.message
 
 
 class InvalidURL(CommentLuvError, ValueError):
@@ -94,18 +100,18 @@ class HTTPStatusError(FetchError):
     def __init__(self, message: str, *, url: str | None = None, status: int) -> None:
         super().__init__(message, url=url)
         self.status = status
+        self.kind = "not_found" if status in (404, 410) else "http_error"
 
-    @property  # type: ignore[override]
-    def kind(self) -> str:
-        return "not_found" if self.status in (404, 410) else "http_error"
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "status": self.status}
 
 
 class ChallengePage(HTTPStatusError):
     """An anti-bot challenge page answered instead of the site."""
 
-    @property
-    def kind(self) -> str:
-        return "blocked"
+    def __init__(self, message: str, *, url: str | None = None, status: int) -> None:
+        super().__init__(message, url=url, status=status)
+        self.kind = "blocked"
 
 
 class FeedNotFound(CommentLuvError):
@@ -124,3 +130,32 @@ class NoPosts(FeedError):
     """The feed parsed but holds no usable entries."""
 
     kind = "no_posts"
+
+
+def error_from_dict(data: dict[str, Any], *, url: str | None = None) -> CommentLuvError:
+    """Rebuild an error from :meth:`CommentLuvError.to_dict` (used for cached failures)."""
+    kind = str(data.get("kind", ""))
+    message = str(data.get("message", ""))
+    status = data.get("status")
+    if kind in ("not_found", "http_error") and isinstance(status, int):
+        return HTTPStatusError(message, url=url, status=status)
+    if kind == "blocked" and isinstance(status, int):
+        return ChallengePage(message, url=url, status=status)
+    cls = _CLASS_BY_KIND.get(kind, CommentLuvError)
+    return cls(message, url=url)
+
+
+_CLASS_BY_KIND: dict[str, type[CommentLuvError]] = {
+    cls.kind: cls
+    for cls in (
+        InvalidURL,
+        BlockedURL,
+        FetchError,
+        FetchTimeout,
+        ResponseTooLarge,
+        TooManyRedirects,
+        FeedNotFound,
+        FeedError,
+        NoPosts,
+    )
+}

@@ -1,0 +1,116 @@
+import pytest
+
+from commentluv.errors import BlockedURL
+from commentluv.guard import AddressPolicy, is_public_address
+from commentluv.urls import normalize_site_url
+
+STRICT = AddressPolicy()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "127.255.255.254",
+        "0.0.0.0",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.1.1",
+        "169.254.169.254",
+        "169.254.170.2",
+        "100.64.0.1",
+        "100.100.100.200",
+        "192.0.0.192",
+        "168.63.129.16",
+        "198.18.0.1",
+        "198.19.255.255",
+        "224.0.0.1",
+        "239.255.255.250",
+        "240.0.0.1",
+        "255.255.255.255",
+        "192.0.2.1",
+        "::1",
+        "::",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "fec0::1",
+        "ff02::1",
+        "64:ff9b::7f00:1",
+        "64:ff9b::808:808",
+        "2002:7f00:1::",
+        "2001:0:4136:e378::1",
+        "2001:db8::1",
+    ],
+)
+def test_refused_addresses(address):
+    assert not is_public_address(address)
+    with pytest.raises(BlockedURL):
+        STRICT.check_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700::6810:85e5", "1.1.1.1"])
+def test_public_addresses(address):
+    assert is_public_address(address)
+    STRICT.check_address(address)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "http://127.0.0.1/",
+        "localhost",
+        "LOCALHOST.",
+        "2130706433",
+        "0x7f.1",
+        "017700000001",
+        "0177.0.0.1",
+        "127.1",
+        "0x7f000001",
+        "http://0/",
+        "0.0.0.0",
+        "http://１２７．０．０．１/",
+        "http://[::1]/",
+        "http://[::]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::127.0.0.1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "metadata.google.internal",
+        "printer.local",
+        "router.home.arpa",
+        "app.localhost",
+        "http://10.0.0.1/",
+    ],
+)
+def test_urls_to_internal_hosts_are_blocked_before_any_connection(typed):
+    with pytest.raises(BlockedURL):
+        STRICT.check_url(normalize_site_url(typed))
+
+
+@pytest.mark.parametrize("url", ["http://example.com:22/", "https://example.com:6379/", "http://example.com:25/"])
+def test_non_web_ports_are_blocked(url):
+    with pytest.raises(BlockedURL, match="port"):
+        STRICT.check_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://example.com:8080/", "https://example.com:8443/", "https://example.com/"])
+def test_web_ports_pass(url):
+    STRICT.check_url(url)
+
+
+def test_allowed_ports_are_configurable():
+    AddressPolicy(allowed_ports=frozenset({8888})).check_url("http://example.com:8888/")
+    with pytest.raises(BlockedURL):
+        AddressPolicy(allowed_ports=frozenset({8888})).check_url("http://example.com:8080/")
+
+
+def test_allow_private_hosts_lifts_address_and_port_rules():
+    relaxed = AddressPolicy(allow_private_hosts=True)
+    relaxed.check_url("http://127.0.0.1:54321/")
+    relaxed.check_address("127.0.0.1")
+    with pytest.raises(BlockedURL):
+        relaxed.check_url("file:///etc/passwd")

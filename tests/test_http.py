@@ -1,0 +1,345 @@
+"""The HTTP layer against real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from commentluv.errors import (
+    BlockedURL,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    ChallengePage,
+    ResponseTooLarge,
+    TooManyRedirects,
+)
+from commentluv.guard import AddressPolicy
+from commentluv.http import Deadline, Fetcher
+
+MiB = 1024 * 1024
+
+
+class OnlyTestServerPolicy(AddressPolicy):
+    """The strict policy, except that the one test server counts as public.
+
+    Lets tests show a refused *second* hop while the real rules judge it.
+    """
+
+    def __init__(self, port: int) -> None:
+        super().__init__(allow_private_hosts=False)
+        object.__setattr__(self, "exempt_port", port)
+
+    def check_url(self, url: str) -> None:
+        if url.startswith(f"http://127.0.0.1:{self.exempt_port}/"):
+            return
+        super().check_url(url)
+
+    def check_address(self, address: str, *, url: str | None = None) -> None:
+        if address != "127.0.0.1":
+            super().check_address(address, url=url)
+
+
+def make_fetcher(**kwargs) -> Fetcher:
+    kwargs.setdefault("policy", AddressPolicy(allow_private_hosts=True))
+    return Fetcher(user_agent="commentluv-tests", **kwargs)
+
+
+def get(fetcher: Fetcher, url: str, seconds: float = 5.0, **kwargs):
+    deadline = Deadline(seconds)
+    try:
+        return fetcher.get(url, deadline=deadline, max_bytes=kwargs.pop("max_bytes", MiB), **kwargs)
+    finally:
+        deadline.close()
+
+
+def test_get_returns_body_headers_and_sends_user_agent(site):
+    site.add("/", "<html>hi</html>", headers={"X-Thing": "1"})
+    response = get(make_fetcher(), site.url + "/")
+    assert response.status == 200
+    assert response.body == b"<html>hi</html>"
+    assert response.headers["x-thing"] == "1"
+    assert response.complete
+    assert site.hits[0].headers["user-agent"] == "commentluv-tests"
+    assert site.hits[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_gzip_bodies_are_decoded(site):
+    site.add("/feed", b"<rss>" + b"x" * 5000 + b"</rss>", gzip=True)
+    response = get(make_fetcher(), site.url + "/feed")
+    assert response.body.startswith(b"<rss>xxx") and len(response.body) == 5011
+    assert site.bytes_sent < 200
+
+
+def test_redirects_are_followed_and_recorded(site):
+    site.add("/a", status=301, headers={"Location": "/b"})
+    site.add("/b", status=302, headers={"Location": site.url + "/c"})
+    site.add("/c", "done")
+    response = get(make_fetcher(), site.url + "/a")
+    assert response.url == site.url + "/c"
+    assert response.redirects == (site.url + "/a", site.url + "/b")
+    assert response.body == b"done"
+
+
+def test_redirect_loop_stops(site):
+    site.add("/a", status=302, headers={"Location": "/b"})
+    site.add("/b", status=302, headers={"Location": "/a"})
+    with pytest.raises(TooManyRedirects, match="loop"):
+        get(make_fetcher(), site.url + "/a")
+
+
+def test_more_than_five_redirects_stop(site):
+    for i in range(8):
+        site.add(f"/r{i}", status=307, headers={"Location": f"/r{i + 1}"})
+    with pytest.raises(TooManyRedirects, match="more than 5"):
+        get(make_fetcher(), site.url + "/r0")
+    assert len(site.hits) == 6
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["file:///etc/passwd", "gopher://127.0.0.1:70/", "ftp://example.com/", "javascript:alert(1)"],
+)
+def test_redirect_to_forbidden_scheme_is_refused(site, location):
+    site.add("/", status=302, headers={"Location": location})
+    with pytest.raises(BlockedURL):
+        get(make_fetcher(), site.url + "/")
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["http://127.0.0.2:{port}/", "http://10.0.0.1/", "http://169.254.169.254/latest/", "http://[::1]/"],
+)
+def test_redirect_to_private_address_is_refused_at_that_hop(site, location):
+    port = site.server.server_address[1]
+    site.add("/", status=302, headers={"Location": location.format(port=port)})
+    fetcher = make_fetcher(policy=OnlyTestServerPolicy(port))
+    with pytest.raises(BlockedURL):
+        get(fetcher, site.url + "/")
+    assert site.paths() == ["/"]
+
+
+def test_name_resolving_to_a_private_address_is_refused_without_connecting(site):
+    calls = []
+
+    def resolver(host, port):
+        calls.append(host)
+        return ["93.184.215.14", "127.0.0.1"]  # one public, one private: refused as a whole
+
+    fetcher = make_fetcher(policy=AddressPolicy(), resolver=resolver)
+    with pytest.raises(BlockedURL, match="127.0.0.1"):
+        get(fetcher, "http://blog.example/")
+    assert calls == ["blog.example"]
+
+
+def test_connection_goes_to_the_checked_address(site):
+    site.add("/", "pinned")
+    port = site.server.server_address[1]
+    answers = iter([["127.0.0.1"], ["10.9.9.9"]])  # a rebinding resolver
+    calls = []
+
+    def resolver(host, port_):
+        calls.append((host, port_))
+        return next(answers)
+
+    fetcher = make_fetcher(resolver=resolver)
+    response = get(fetcher, f"http://blog.example:{port}/")
+    assert response.body == b"pinned"
+    assert calls == [("blog.example", port)]  # resolved once; the connection used that answer
+    assert site.hits[0].headers["host"] == f"blog.example:{port}"
+
+
+def test_declared_content_length_over_cap_is_refused_before_reading(site):
+    def huge(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", "10000000000")
+        handler.end_headers()
+        handler.wfile.write(b"x" * 1000)
+
+    site.add("/big", handler=huge)
+    started = time.monotonic()
+    with pytest.raises(ResponseTooLarge, match="10000000000"):
+        get(make_fetcher(), site.url + "/big")
+    assert time.monotonic() - started < 1
+
+
+def endless(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    chunk = b"<item>" + b"x" * 8000 + b"</item>"
+    try:
+        for _ in range(10_000):
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    except OSError:
+        pass
+
+
+def test_endless_chunked_body_stops_at_the_cap(site):
+    site.add("/endless", handler=endless)
+    with pytest.raises(ResponseTooLarge):
+        get(make_fetcher(), site.url + "/endless", max_bytes=256 * 1024)
+
+
+def test_truncate_keeps_the_first_bytes_instead(site):
+    site.add("/endless", handler=endless)
+    response = get(make_fetcher(), site.url + "/endless", max_bytes=100_000, truncate=True)
+    assert not response.complete
+    assert len(response.body) == 100_000
+
+
+def test_stop_callback_ends_the_read_early(site):
+    site.add("/page", b"<head></head>" + b"x" * 3 * MiB)
+    seen = []
+
+    def stop(url, body):
+        seen.append(len(body))
+        return len(body) >= 32 * 1024
+
+    response = get(make_fetcher(), site.url + "/page", max_bytes=4 * MiB, truncate=True, stop=stop)
+    assert not response.complete
+    assert 32 * 1024 <= len(response.body) < 64 * 1024
+
+
+def test_nested_content_encodings_are_refused(site):
+    site.add("/", b"x", headers={"Content-Encoding": "gzip, gzip"})
+    with pytest.raises(FetchError, match="nested"):
+        get(make_fetcher(), site.url + "/")
+
+
+def test_conditional_request_gets_304_with_empty_body(site):
+    def conditional(handler):
+        if handler.headers.get("If-None-Match") == '"v1"':
+            handler.send_response(304)
+            handler.send_header("ETag", '"v1"')
+            handler.end_headers()
+            return
+        body = b"<rss/>"
+        handler.send_response(200)
+        handler.send_header("ETag", '"v1"')
+        handler.send_header("Last-Modified", "Wed, 25 Nov 2026 10:00:00 GMT")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    site.add("/feed", handler=conditional)
+    fetcher = make_fetcher()
+    first = get(fetcher, site.url + "/feed")
+    assert first.headers["etag"] == '"v1"'
+    second = get(fetcher, site.url + "/feed", etag='"v1"', last_modified=first.headers["last-modified"])
+    assert second.status == 304 and second.body == b""
+    assert site.hits[1].headers["if-modified-since"] == "Wed, 25 Nov 2026 10:00:00 GMT"
+
+
+@pytest.mark.parametrize(("status", "kind"), [(404, "not_found"), (410, "not_found"), (500, "http_error")])
+def test_error_statuses_raise_with_kind(site, status, kind):
+    site.add("/", "nope", status=status)
+    with pytest.raises(HTTPStatusError) as caught:
+        get(make_fetcher(), site.url + "/")
+    assert caught.value.status == status
+    assert caught.value.kind == kind
+
+
+def test_challenge_pages_are_reported_as_blocked(site):
+    site.add("/", "Just a moment...", status=403, headers={"cf-mitigated": "challenge"})
+    with pytest.raises(ChallengePage) as caught:
+        get(make_fetcher(), site.url + "/")
+    assert caught.value.kind == "blocked"
+
+
+def test_cookies_are_never_sent_back(site):
+    site.add("/a", "a", headers={"Set-Cookie": "session=secret; Path=/"})
+    site.add("/b", "b")
+    fetcher = make_fetcher()
+    get(fetcher, site.url + "/a")
+    get(fetcher, site.url + "/b")
+    assert "cookie" not in site.hits[1].headers
+
+
+def test_proxy_environment_is_ignored(site, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://10.255.255.1:3128")
+    monkeypatch.setenv("http_proxy", "http://10.255.255.1:3128")
+    site.add("/", "direct")
+    assert get(make_fetcher(), site.url + "/", seconds=3).body == b"direct"
+
+
+def test_closed_port_is_unreachable():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError) as caught:
+        get(make_fetcher(), f"http://127.0.0.1:{port}/")
+    assert caught.value.kind == "unreachable"
+
+
+def test_slow_drip_body_is_cut_at_the_total_deadline(site):
+    site.add("/", b"x" * 200, drip_delay=0.1)
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        get(make_fetcher(read_timeout=5), site.url + "/", seconds=1.0)
+    assert time.monotonic() - started < 1.5
+
+
+def test_slow_drip_headers_are_cut_at_the_total_deadline():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def drip_headers():
+        conn, _ = listener.accept()
+        with conn:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.1)
+
+    thread = threading.Thread(target=drip_headers, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchTimeout):
+            get(make_fetcher(read_timeout=5), f"http://127.0.0.1:{listener.getsockname()[1]}/", 1.0)
+        assert time.monotonic() - started < 1.5
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_server_that_never_answers_times_out():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchTimeout):
+            get(make_fetcher(read_timeout=30), f"http://127.0.0.1:{listener.getsockname()[1]}/", 1.0)
+        assert time.monotonic() - started < 1.5
+    finally:
+        listener.close()
+
+
+def test_hung_dns_lookup_times_out():
+    def hung_resolver(host, port):
+        time.sleep(5)
+        return ["93.184.215.14"]
+
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        get(make_fetcher(resolver=hung_resolver), "http://slow-dns.example/", 1.0)
+    assert time.monotonic() - started < 1.5
+
+
+def test_connections_outside_a_request_are_refused():
+    from commentluv.http import _GuardedHTTPConnection
+
+    with pytest.raises(BlockedURL):
+        _GuardedHTTPConnection("127.0.0.1", 80)._new_conn()

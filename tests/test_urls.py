@@ -1,0 +1,136 @@
+import pytest
+
+from commentluv.errors import InvalidURL
+from commentluv.urls import MAX_URL_LENGTH, canonical_host, normalize_site_url, safe_http_url
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("example.com", "http://example.com/"),
+        ("www.example.com/blog", "http://www.example.com/blog"),
+        ("HTTP://Example.COM", "http://example.com/"),
+        ("  https://example.com/  ", "https://example.com/"),
+        ("\thttps://example.com/\n", "https://example.com/"),
+        ("feed://example.com/rss", "http://example.com/rss"),
+        ("feed:https://example.com/feed/", "https://example.com/feed/"),
+        ("FEED:http://example.com/", "http://example.com/"),
+        ("//example.com/x", "http://example.com/x"),
+        ("münchen.de/über", "http://xn--mnchen-3ya.de/%C3%BCber"),
+        ("http://例え.jp/", "http://xn--r8jz45g.jp/"),
+        ("example.com:8080/blog", "http://example.com:8080/blog"),
+        ("http://example.com:80/", "http://example.com/"),
+        ("https://example.com:443/a?b=c#frag", "https://example.com/a?b=c"),
+    ],
+)
+def test_accepts_what_commenters_type(typed, expected):
+    assert normalize_site_url(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "ftp://example.com/",
+        "mailto:someone@example.com",
+        "gopher://example.com/",
+        "http://user:pass@example.com/",
+        "http://example.com@127.0.0.1/",
+        "http://127.0.0.1:80\\@example.com/",
+        "http:///path",
+        "http://",
+        "http://exa mple.com/",
+        "http://example.com/\x00",
+        "http://example.com/\u202e",
+        "http://-bad-.com/",
+        "http://a..b/",
+        "http://1.2.3.999/",
+        "http://example.com:99999/",
+        "http://example.com:0/",
+        "http://[::1/",
+        "http://example.com/" + "a" * MAX_URL_LENGTH,
+    ],
+)
+def test_rejects_everything_else(typed):
+    with pytest.raises(InvalidURL):
+        normalize_site_url(typed)
+
+
+def test_invalid_url_is_a_value_error():
+    with pytest.raises(ValueError, match="scheme"):
+        normalize_site_url("javascript:alert(1)")
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "2130706433",
+        "0x7f.1",
+        "0x7f000001",
+        "017700000001",
+        "0177.0.0.1",
+        "127.1",
+        "127.0.1",
+        "１２７．０．０．１",
+        "127。0。0。1",
+    ],
+)
+def test_numeric_ipv4_spellings_become_dotted_quad(host):
+    assert canonical_host(host) == "127.0.0.1"
+
+
+def test_zero_host_is_unspecified_address():
+    assert canonical_host("0") == "0.0.0.0"
+    assert normalize_site_url("http://0/") == "http://0.0.0.0/"
+
+
+def test_ipv6_hosts_are_compressed_and_bracketed():
+    assert normalize_site_url("http://[0:0:0:0:0:0:0:1]:8080/") == "http://[::1]:8080/"
+    assert normalize_site_url("http://[::ffff:127.0.0.1]/") == "http://[::ffff:7f00:1]/"
+
+
+def test_trailing_dot_and_case_are_folded():
+    assert canonical_host("LOCALHOST.") == "localhost"
+
+
+@pytest.mark.parametrize(
+    ("href", "base", "expected"),
+    [
+        ("/2024/05/post/", "https://blog.example/feed/", "https://blog.example/2024/05/post/"),
+        ("post.html", "https://blog.example/feed/", "https://blog.example/feed/post.html"),
+        ("//cdn.example/feed", "https://blog.example/", "https://cdn.example/feed"),
+        ("feed:https://blog.example/rss", None, "https://blog.example/rss"),
+        ("/ü/ß", "https://blog.example/", "https://blog.example/%C3%BC/%C3%9F"),
+        ("https://blog.example/a b", None, "https://blog.example/a%20b"),
+        ("https://blog.example/#comments", None, "https://blog.example/"),
+    ],
+)
+def test_safe_http_url_resolves(href, base, expected):
+    assert safe_http_url(href, base) == expected
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        None,
+        "",
+        "javascript:alert(1)",
+        "JaVa\tScript:alert(1)",
+        "java\nscript:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+        "mailto:a@example.com",
+        "file:///etc/passwd",
+        "http://user:pw@example.com/",
+        "http://exa\u202emple.com/",
+    ],
+)
+def test_safe_http_url_drops_unsafe_links(href):
+    assert safe_http_url(href, "https://blog.example/") is None
