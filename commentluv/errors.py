@@ -10,11 +10,11 @@ Every error is a :class:`CommentLuvError` and carries a stable ``kind`` string f
     ├── FetchError                       unreachable   DNS or connection failure
     │   ├── FetchTimeout (TimeoutError)  timeout       the lookup's deadline passed
     │   ├── ResponseTooLarge             too_large     a body went over the byte cap
-    │   ├── TooManyRedirects             redirect_loop a redirect loop, or more than the allowed hops
+    │   ├── TooManyRedirects             redirect_loop a redirect loop, or too many hops
     │   └── HTTPStatusError              http_error    an error status (``status`` attribute);
     │       │                                          not_found for 404 and 410
-    │       └── ChallengePage            blocked       an anti-bot challenge (403/503 + cf-mitigated)
-    ├── FeedNotFound                     no_feed       the site answered but has no discoverable feed
+    │       └── ChallengePage            blocked       anti-bot challenge (403/503 + cf-mitigated)
+    ├── FeedNotFound                     no_feed       the site answered; no feed was found
     └── FeedError                        bad_feed      a feed was found but is unusable
         └── NoPosts                      no_posts      the feed has no usable entries
 """

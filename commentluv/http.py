@@ -17,7 +17,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -340,9 +340,7 @@ class Fetcher:
                     if next_url in hops:
                         raise TooManyRedirects("redirect loop", url=url)
                     if len(hops) > self.max_redirects:
-                        raise TooManyRedirects(
-                            f"more than {self.max_redirects} redirects", url=url
-                        )
+                        raise TooManyRedirects(f"more than {self.max_redirects} redirects", url=url)
                     url = next_url
                     continue
                 _raise_for_status(response, url)

@@ -9,7 +9,16 @@ __all__ = ["clean_text", "strip_tags", "truncate_words"]
 
 ELLIPSIS = "…"
 
-_TAG_RE = re.compile(r"<(?:[a-zA-Z/!?][^<>]*)>?", re.DOTALL)
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*|[!?])[^<>]*>?", re.DOTALL)
+# Inline tags join the words around them ("#<span>rust</span>" is "#rust"); any other tag
+# separates words.
+_INLINE_TAGS = frozenset(
+    (
+        "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i",
+        "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
+        "u", "var", "wbr",
+    )
+)  # fmt: skip
 _SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
 # C0/C1 controls (tab/newline become spaces first), bidi embeddings/overrides/isolates,
@@ -25,7 +34,7 @@ def strip_tags(markup: str) -> str:
     """Remove HTML tags (and script/style bodies), keeping CDATA text; entities are kept."""
     text = _CDATA_RE.sub(lambda m: m.group(1), markup)
     text = _SCRIPT_STYLE_RE.sub(" ", text)
-    return _TAG_RE.sub(" ", text)
+    return _TAG_RE.sub(lambda m: "" if m.group(2).lower() in _INLINE_TAGS else " ", text)
 
 
 def truncate_words(text: str, max_length: int) -> str:

@@ -19,7 +19,9 @@ MAX_URL_LENGTH = 2048
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST_PORT_RE = re.compile(r"^[^/?#:@]+:\d+(?:[/?#]|$)")
 # C0/C1 controls, DEL, and the Unicode bidi/format characters that can disguise a URL.
-_FORBIDDEN_CHARS_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_FORBIDDEN_CHARS_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 # Browsers silently drop tab and newline inside URLs ("java\tscript:" is javascript:).
 _URL_WHITESPACE_RE = re.compile("[\t\n\r]")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -89,8 +91,11 @@ def _canonicalize(text: str) -> str:
     host_text = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host_text = f"{host_text}:{port}"
-    path = quote(parts.path, safe=_PATH_SAFE) or "/"
-    query = quote(parts.query, safe=_QUERY_SAFE)
+    try:
+        path = quote(parts.path, safe=_PATH_SAFE) or "/"
+        query = quote(parts.query, safe=_QUERY_SAFE)
+    except UnicodeError:  # lone surrogates cannot be percent-encoded
+        raise InvalidURL("URL contains characters that cannot be encoded") from None
     url = urlunsplit((scheme, host_text, path, query, ""))
     if len(url) > MAX_URL_LENGTH:
         raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
+# Property tests: a bounded run by default (CI); HYPOTHESIS_PROFILE=fuzz for a long session.
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fuzz", max_examples=50_000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass
@@ -49,9 +57,11 @@ class LoopbackSite:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 with site._lock:
-                    site.hits.append(Hit(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    site.hits.append(
+                        Hit(self.path, {k.lower(): v for k, v in self.headers.items()})
+                    )
                 route = site.routes.get(self.path)
                 if route is None:
                     self._answer(Route(b"<html><body>not found</body></html>", status=404))
@@ -116,5 +126,8 @@ def site() -> Iterator[LoopbackSite]:
         server.server.server_close()
 
 
-def fixture_bytes(*parts: str) -> bytes:
-    return FIXTURES.joinpath(*parts).read_bytes()
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every hypothesis test ``property`` so a fuzz session can select them alone."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)

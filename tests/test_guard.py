@@ -91,13 +91,17 @@ def test_urls_to_internal_hosts_are_blocked_before_any_connection(typed):
         STRICT.check_url(normalize_site_url(typed))
 
 
-@pytest.mark.parametrize("url", ["http://example.com:22/", "https://example.com:6379/", "http://example.com:25/"])
+@pytest.mark.parametrize(
+    "url", ["http://example.com:22/", "https://example.com:6379/", "http://example.com:25/"]
+)
 def test_non_web_ports_are_blocked(url):
     with pytest.raises(BlockedURL, match="port"):
         STRICT.check_url(url)
 
 
-@pytest.mark.parametrize("url", ["http://example.com:8080/", "https://example.com:8443/", "https://example.com/"])
+@pytest.mark.parametrize(
+    "url", ["http://example.com:8080/", "https://example.com:8443/", "https://example.com/"]
+)
 def test_web_ports_pass(url):
     STRICT.check_url(url)
 

@@ -1,0 +1,7 @@
+"""``python -m commentluv``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

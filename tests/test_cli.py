@@ -1,0 +1,148 @@
+"""The command line, end to end against a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from commentluv.cli import main
+
+HOME = """<html><head><title>Blog</title>
+<link rel="alternate" type="application/atom+xml" href="/atom.xml"></head><body></body></html>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<title>Blog</title><id>urn:x</id><updated>2026-11-20T10:00:00Z</updated>
+<entry><title>Second &amp; last</title><link href="/2/"/><id>urn:2</id><updated>2026-11-20T10:00:00Z</updated></entry>
+<entry><title>First</title><link href="/1/"/><id>urn:1</id><updated>2026-11-10T10:00:00Z</updated></entry>
+</feed>"""
+
+
+@pytest.fixture
+def blog(site):
+    site.add("/", HOME)
+    site.add("/atom.xml", ATOM, headers={"Content-Type": "application/atom+xml"})
+    return site
+
+
+def run(capsys, *args, stdin=""):
+    status = main(list(args), stdin=io.StringIO(stdin))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_prints_the_backlink(blog, capsys):
+    status, out, err = run(capsys, "--allow-private-hosts", "--name", "Ann", blog.url)
+    assert (status, out, err) == (0, ".-= Ann's last blog ..Second & last =-.\n", "")
+
+
+def test_name_defaults_to_the_host(blog, capsys):
+    _, out, _ = run(capsys, "--allow-private-hosts", "--style", "recent", blog.url)
+    assert out == "127.0.0.1 recently posted..Second & last\n"
+
+
+def test_html_and_markdown_formats(blog, capsys):
+    _, out, _ = run(capsys, "--allow-private-hosts", "--name", "Ann", "--format", "html", blog.url)
+    assert out == (
+        f'.-= Ann\'s last blog ..<a href="{blog.url}/2/" rel="nofollow ugc">Second &amp; last</a> =-.\n'
+    )
+    _, out, _ = run(
+        capsys, "--allow-private-hosts", "--name", "Ann", "--format", "markdown", blog.url
+    )
+    assert out == f".-= Ann's last blog ..[Second \\& last]({blog.url}/2/) =-.\n"
+
+
+def test_json_output(blog, capsys):
+    status, out, _ = run(capsys, "--allow-private-hosts", "--json", "--name", "Ann", blog.url)
+    record = json.loads(out)
+    assert status == 0
+    assert record == {
+        "url": blog.url,
+        "ok": True,
+        "feed_url": blog.url + "/atom.xml",
+        "title": "Second & last",
+        "link": blog.url + "/2/",
+        "published": "2026-11-20T10:00:00+00:00",
+        "backlink": ".-= Ann's last blog ..Second & last =-.",
+        "error": None,
+    }
+
+
+def test_recent_lists_posts(blog, capsys):
+    _, out, _ = run(
+        capsys, "--allow-private-hosts", "--recent", "5", "--style", "{title}", blog.url
+    )
+    assert out == "Second & last\nFirst\n"
+    _, out, _ = run(capsys, "--allow-private-hosts", "--recent", "1", "--json", blog.url)
+    assert [p["title"] for p in json.loads(out)["posts"]] == ["Second & last"]
+
+
+def test_failures_exit_1_with_one_line_each(blog, capsys):
+    status, out, err = run(
+        capsys, "--allow-private-hosts", blog.url, "javascript:alert(1)", blog.url + "/missing"
+    )
+    assert status == 1
+    assert out.count("\n") == 1
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("commentluv: javascript:alert(1): ") and lines[0].endswith(
+        "[invalid_url]"
+    )
+    assert lines[1].endswith("[not_found]")
+
+
+def test_json_errors_carry_kind(capsys):
+    status, out, _ = run(capsys, "--json", "http://127.0.0.1/")
+    assert status == 1
+    record = json.loads(out)
+    assert record["ok"] is False and record["backlink"] is None
+    assert record["error"]["kind"] == "blocked"
+    assert record["error"]["message"]
+
+
+def test_urls_from_stdin(blog, capsys):
+    status, out, _ = run(
+        capsys, "--allow-private-hosts", "--json", "-", stdin=f"{blog.url}\n\n{blog.url}/\n"
+    )
+    assert status == 0
+    assert [json.loads(line)["url"] for line in out.splitlines()] == [blog.url, blog.url + "/"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--style", "clasic", "x.example"],
+        ["--recent", "0", "x.example"],
+        ["--format", "pdf", "x.example"],
+        ["--style", "{name.__class__}", "x.example"],
+        ["--timeout", "-1", "x.example"],
+    ],
+)
+def test_usage_errors_exit_2(capsys, args):
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    assert caught.value.code == 2
+
+
+def test_terminal_escapes_in_urls_are_not_echoed(capsys):
+    status, _, err = run(capsys, "http://exa\x1b[31mmple.com/")
+    assert status == 1
+    assert "\x1b" not in err
+
+
+def test_python_dash_m_and_help_stay_light():
+    code = (
+        "import sys, runpy; sys.argv=['commentluv','--help']\n"
+        "try: runpy.run_module('commentluv', run_name='__main__')\n"
+        "except SystemExit: pass\n"
+        "heavy = [m for m in ('requests', 'feedparser', 'bs4', 'urllib3') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert "usage: commentluv" in result.stdout
+    assert "HEAVY []" in result.stdout

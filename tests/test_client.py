@@ -1,0 +1,331 @@
+"""The client's flows over mocked HTTP (responses): discovery, caching, revalidation, failures."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import pytest
+import requests
+import responses
+
+from commentluv import (
+    BlockedURL,
+    CommentLuv,
+    FeedNotFound,
+    FetchError,
+    HTTPStatusError,
+    InvalidURL,
+    MemoryCache,
+    NoPosts,
+    Post,
+)
+
+SITE = "https://jaden.example/"
+FEED = "https://jaden.example/feed/"
+
+HOME = """<!doctype html><html><head><title>Jaden</title>
+<meta name="generator" content="WordPress 6.6.2">
+<link rel="alternate" type="application/rss+xml" title="Jaden &raquo; Feed" href="/feed/">
+<link rel="alternate" type="application/rss+xml" title="Jaden &raquo; Comments Feed"
+      href="/comments/feed/">
+</head><body><h1>Jaden</h1></body></html>"""
+
+HOME_WITHOUT_LINKS = """<!doctype html><html><head><title>Jaden</title>
+<meta name="generator" content="WordPress 6.6.2"></head><body><p>hi</p></body></html>"""
+
+
+def rss(*titles: str, days=None) -> str:
+    items = []
+    for i, title in enumerate(titles):
+        day = (days or list(range(20, 20 - len(titles), -1)))[i]
+        items.append(
+            f"<item><title>{title}</title><link>https://jaden.example/p{i}/</link>"
+            f"<pubDate>{day:02d} Nov 2026 10:00:00 +0000</pubDate></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Jaden</title><link>{SITE}</link>{''.join(items)}</channel></rss>"
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def luv(clock):
+    client = CommentLuv(clock=clock, cache=MemoryCache(timer=clock))
+    yield client
+    client.close()
+
+
+def urls_called():
+    return [call.request.url for call in responses.calls]
+
+
+@responses.activate
+def test_typed_host_is_followed_to_https_and_its_feed(luv):
+    responses.get("http://jaden.example/", status=301, headers={"Location": SITE})
+    responses.get(SITE, body=HOME, content_type="text/html; charset=UTF-8")
+    responses.get(FEED, body=rss("Newest", "Older"), content_type="application/rss+xml")
+    post = luv.latest("jaden.example")
+    assert (post.title, post.feed_url, post.site_url) == ("Newest", FEED, "http://jaden.example/")
+    assert urls_called() == ["http://jaden.example/", SITE, FEED]
+
+
+@responses.activate
+def test_https_site_two_requests_and_post_fields(luv):
+    responses.get(SITE, body=HOME, content_type="text/html; charset=UTF-8")
+    responses.get(FEED, body=rss("Newest", "Older"), content_type="application/rss+xml")
+    post = luv.latest(SITE)
+    assert post == Post(
+        title="Newest",
+        link="https://jaden.example/p0/",
+        published=datetime(2026, 11, 20, 10, tzinfo=timezone.utc),
+        feed_url=FEED,
+        site_url=SITE,
+    )
+    assert urls_called() == [SITE, FEED]
+    assert responses.calls[0].request.headers["Accept"].startswith("text/html")
+
+
+@responses.activate
+def test_second_lookup_is_served_from_cache(luv):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("Newest"))
+    luv.latest(SITE)
+    assert luv.latest("HTTPS://JADEN.EXAMPLE").title == "Newest"  # same normalised key
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_stale_posts_are_revalidated_with_one_conditional_request(luv, clock):
+    responses.get(SITE, body=HOME)
+    responses.get(
+        FEED,
+        body=rss("Newest"),
+        headers={"ETag": '"abc"', "Last-Modified": "Fri, 20 Nov 2026 10:00:00 GMT"},
+    )
+    luv.latest(SITE)
+    clock.now += luv.posts_ttl + 1
+    responses.replace(responses.GET, FEED, status=304)
+    assert luv.latest(SITE).title == "Newest"
+    assert urls_called() == [SITE, FEED, FEED]
+    revalidation = responses.calls[2].request
+    assert revalidation.headers["If-None-Match"] == '"abc"'
+    assert revalidation.headers["If-Modified-Since"] == "Fri, 20 Nov 2026 10:00:00 GMT"
+    # The 304 made the posts fresh again: no request now.
+    luv.latest(SITE)
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_changed_feed_replaces_cached_posts(luv, clock):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("Old news"))
+    luv.latest(SITE)
+    clock.now += luv.posts_ttl + 1
+    responses.replace(responses.GET, FEED, body=rss("Fresh news", "Old news", days=[21, 20]))
+    assert luv.latest(SITE).title == "Fresh news"
+
+
+@responses.activate
+def test_site_url_that_is_a_feed_takes_one_request(luv):
+    responses.get(FEED, body=rss("Direct"), content_type="text/html")  # mislabelled, still a feed
+    assert luv.latest(FEED).title == "Direct"
+    assert urls_called() == [FEED]
+
+
+@responses.activate
+def test_recent_returns_newest_first_up_to_limit(luv):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("B", "A", "C", days=[19, 18, 20]))
+    assert [p.title for p in luv.recent(SITE, limit=2)] == ["C", "B"]
+    assert [p.title for p in luv.recent(SITE)] == ["C", "B", "A"]
+    with pytest.raises(ValueError, match="limit"):
+        luv.recent(SITE, limit=0)
+
+
+@responses.activate
+def test_no_feed_link_falls_back_to_platform_guess(luv):
+    responses.get(SITE, body=HOME_WITHOUT_LINKS)
+    responses.get(FEED, body=rss("Guessed"))
+    assert luv.latest(SITE).title == "Guessed"
+    assert urls_called()[:2] == [SITE, FEED]
+
+
+@responses.activate
+def test_soft_404_and_redirect_home_guesses_are_rejected(luv):
+    home = "<html><head><title>x</title></head><body>nothing</body></html>"
+    responses.get(SITE, body=home)
+    soft_404 = "<html><body><h1>Page not found</h1></body></html>"
+    for path in (
+        "feed",
+        "rss",
+        "atom.xml",
+        "feed.xml",
+        "rss.xml",
+        "index.xml",
+        "feed.json",
+        "feed/",
+    ):
+        responses.get(SITE + path, body=soft_404)
+    responses.get(SITE + "rss", status=301, headers={"Location": SITE})
+    with pytest.raises(FeedNotFound):
+        luv.latest(SITE)
+    assert 1 < len(responses.calls) <= 1 + luv.max_candidates + 1  # + the redirect hop
+
+
+@responses.activate
+def test_feed_link_that_404s_reports_not_found(luv):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, status=404)
+    with pytest.raises(HTTPStatusError) as caught:
+        luv.latest(SITE)
+    assert caught.value.kind == "not_found"
+
+
+@responses.activate
+def test_home_page_404_is_not_found(luv):
+    responses.get(SITE, status=404, body="gone")
+    with pytest.raises(HTTPStatusError) as caught:
+        luv.latest(SITE)
+    assert caught.value.kind == "not_found"
+
+
+@responses.activate
+def test_empty_feed_is_no_posts(luv):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss())
+    with pytest.raises(NoPosts):
+        luv.latest(SITE)
+
+
+@responses.activate
+def test_failures_are_cached_briefly(luv, clock):
+    responses.get(SITE, body=requests.ConnectionError("refused"))
+    with pytest.raises(FetchError):
+        luv.latest(SITE)
+    with pytest.raises(FetchError):
+        luv.latest(SITE)
+    assert len(responses.calls) == 1  # the dead site was not asked again
+    clock.now += luv.error_ttl + 1
+    with pytest.raises(FetchError):
+        luv.latest(SITE)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_cached_posts_outlive_a_failed_refresh(luv, clock, caplog):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("Still here"))
+    luv.latest(SITE)
+    clock.now += luv.posts_ttl + 1
+    responses.replace(responses.GET, FEED, body=requests.ConnectionError("down"))
+    with caplog.at_level(logging.WARNING, logger="commentluv"):
+        assert luv.latest(SITE).title == "Still here"
+    assert "serving cached posts" in caplog.text
+
+
+@responses.activate
+def test_moved_feed_is_rediscovered(luv, clock):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("Before the move"))
+    luv.latest(SITE)
+    clock.now += luv.posts_ttl + 1
+    moved = HOME.replace('href="/feed/"', 'href="/new-feed/"')
+    responses.replace(responses.GET, SITE, body=moved)
+    responses.replace(responses.GET, FEED, status=410)
+    responses.get(SITE + "new-feed/", body=rss("After the move"))
+    post = luv.latest(SITE)
+    assert post.title == "After the move"
+    assert post.feed_url == SITE + "new-feed/"
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "typed", ["javascript:alert(1)", "file:///etc/passwd", "http://user:pw@x.example/"]
+)
+def test_invalid_urls_make_no_request(luv, typed):
+    with pytest.raises(InvalidURL):
+        luv.latest(typed)
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "typed", ["localhost", "127.0.0.1", "http://169.254.169.254/", "0x7f.1", "[::1]"]
+)
+def test_private_targets_make_no_request(luv, typed):
+    with pytest.raises(BlockedURL):
+        luv.latest(typed)
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_backlink_formats_the_latest_post(luv):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("Addictions…You Can Overcome Them"))
+    assert (
+        luv.backlink("Jaden Daniels", SITE, style="classic")
+        == ".-= Jaden Daniels´s last blog ..Addictions…You Can Overcome Them =-."
+    )
+    html = luv.backlink("Jaden <b>", SITE, fmt="html")
+    assert html == (
+        ".-= Jaden &lt;b&gt;'s last blog .."
+        '<a href="https://jaden.example/p0/" rel="nofollow ugc">Addictions…You Can Overcome Them</a> =-.'
+    )
+
+
+@responses.activate
+def test_backlink_gives_none_on_failure_and_logs(luv, caplog):
+    responses.get(SITE, body=requests.ConnectionError("refused"))
+    with caplog.at_level(logging.INFO, logger="commentluv"):
+        assert luv.backlink("Jaden", SITE) is None
+        assert luv.backlink("Jaden", "javascript:alert(1)") is None
+    assert "unreachable" in caplog.text and "invalid_url" in caplog.text
+
+
+def test_backlink_with_a_bad_style_is_a_programming_error(luv):
+    with pytest.raises(ValueError, match="style"):
+        luv.backlink("Jaden", SITE, style="clasic")
+
+
+@responses.activate
+def test_lookup_many_keys_results_by_input(luv):
+    responses.get(SITE, body=HOME)
+    responses.get(FEED, body=rss("Newest"))
+    results = luv.lookup_many([SITE, "javascript:x", SITE])
+    assert list(results) == [SITE, "javascript:x"]
+    assert isinstance(results[SITE], Post) and results[SITE].title == "Newest"
+    assert isinstance(results["javascript:x"], InvalidURL)
+
+
+def test_module_level_functions_use_one_default_client():
+    import commentluv
+
+    assert commentluv.default_client() is commentluv.default_client()
+    assert commentluv.backlink("x", "javascript:alert(1)") is None
+    with pytest.raises(InvalidURL):
+        commentluv.latest("mailto:x@example.com")
+
+
+def test_cache_values_are_json_ready(luv):
+    import json
+
+    with responses.RequestsMock() as mock:
+        mock.get(SITE, body=HOME)
+        mock.get(FEED, body=rss("Newest"))
+        luv.latest(SITE)
+    entry = luv.cache.get("commentluv:site:" + SITE)
+    assert json.loads(json.dumps(entry)) == entry

@@ -1,0 +1,74 @@
+"""The examples run for real: the offline demo against the sample site, and the Flask handler."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import responses
+
+from commentluv import CommentLuv
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_prints_the_sample_blog_backlink(capsys):
+    demo = load("demo")
+    assert demo.run(["--style", "classic"]) == 0
+    out = capsys.readouterr().out
+    assert out == ".-= Jaden Daniels´s last blog ..Addictions…You Can Overcome Them =-.\n"
+
+
+def test_demo_json_names_the_posts_feed_not_the_comments_feed(capsys):
+    demo = load("demo")
+    assert demo.run(["--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"feed_url": "http://127.0.0.1:' in out and '/feed.xml"' in out
+    assert "comments" not in out
+
+
+@responses.activate
+def test_flask_handler_adds_an_escaped_backlink():
+    pytest.importorskip("flask")
+    flask_comments = load("flask_comments")
+    responses.get(
+        "https://jaden.example/",
+        body="""<html><head>
+        <link rel="alternate" type="application/rss+xml" href="/feed/"></head></html>""",
+    )
+    responses.get(
+        "https://jaden.example/feed/",
+        body="""<rss version="2.0"><channel>
+        <item><title>&lt;script&gt;alert(1)&lt;/script&gt;Hello</title>
+        <link>https://jaden.example/hello/</link></item></channel></rss>""",
+    )
+    app = flask_comments.create_app(CommentLuv(timeout=2))
+    client = app.test_client()
+    answer = client.post(
+        "/", data={"name": "Jaden", "url": "https://jaden.example/", "text": "Nice!"}
+    )
+    assert answer.status_code == 303
+    page = client.get("/").get_data(as_text=True)
+    assert '<a href="https://jaden.example/hello/" rel="nofollow ugc">' in page
+    assert 'rel="nofollow ugc">Hello</a>' in page  # the escaped markup in the title was stripped
+    assert "<script>" not in page and "alert(1)" not in page
+
+
+def test_flask_handler_without_a_site_has_no_backlink():
+    pytest.importorskip("flask")
+    flask_comments = load("flask_comments")
+    app = flask_comments.create_app(CommentLuv(timeout=2))
+    client = app.test_client()
+    client.post("/", data={"name": "Anon", "url": "", "text": "Hi"})
+    page = client.get("/").get_data(as_text=True)
+    assert "Anon" in page and "commentluv" not in page
