@@ -61,6 +61,9 @@ class CommentLuv:
     ``posts_ttl`` (then revalidates with ETag/Last-Modified), and remembers failures for
     ``error_ttl``. ``allow_private_hosts`` lets lookups reach loopback and private addresses
     on any port (tests and intranets); keep it off for URLs typed by strangers.
+
+    A ``session`` passed in is dedicated to commentluv: its guarded adapters are mounted on
+    it, and its proxy, ``.netrc`` and cookie handling are turned off.
     """
 
     def __init__(
@@ -266,11 +269,9 @@ class CommentLuv:
         content_type = page.headers.get("content-type")
         if discovery.sniff_feed(page.body, content_type):
             return _Found(page.url, page)
-        links = (
-            watcher.links
-            if not page.complete and watcher.links
-            else (discovery.find_feed_links(page.body, page.url, content_type=content_type))
-        )
+        links = watcher.links if not page.complete and watcher.links else None
+        if links is None:
+            links = discovery.find_feed_links(page.body, page.url, content_type=content_type)
         linked = {candidate.url for candidate in links.feeds}
         candidates = [
             *_linked_in_order(links),

@@ -408,7 +408,7 @@ def _title(title: Any, markup: bool, excerpts: Iterable[tuple[Any, bool]]) -> st
 def _first_safe_url(hrefs: Iterable[Any], base: str) -> str | None:
     for href in hrefs:
         if isinstance(href, str):
-            url = safe_http_url(href, base=base)
+            url = safe_http_url(href, base=base, keep_fragment=True)
             if url is not None:
                 return url
     return None

@@ -130,7 +130,7 @@ def _render_fields(post: Post, name: str, fmt: Format, dofollow: bool) -> dict[s
         _display_host(site), _NAME_MAX_LENGTH, markup=False
     )
     # A Post may be built by hand, so its link is checked again here.
-    link = safe_http_url(post.link)
+    link = safe_http_url(post.link, keep_fragment=True)
     if fmt == "html":
         rel = "ugc" if dofollow else "nofollow ugc"
         return {

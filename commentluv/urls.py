@@ -73,7 +73,7 @@ def _strip_feed_prefix(text: str) -> str:
     return text
 
 
-def _canonicalize(text: str) -> str:
+def _canonicalize(text: str, *, keep_fragment: bool = False) -> str:
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -94,9 +94,10 @@ def _canonicalize(text: str) -> str:
     try:
         path = quote(parts.path, safe=_PATH_SAFE) or "/"
         query = quote(parts.query, safe=_QUERY_SAFE)
+        fragment = quote(parts.fragment, safe=_QUERY_SAFE) if keep_fragment else ""
     except UnicodeError:  # lone surrogates cannot be percent-encoded
         raise InvalidURL("URL contains characters that cannot be encoded") from None
-    url = urlunsplit((scheme, host_text, path, query, ""))
+    url = urlunsplit((scheme, host_text, path, query, fragment))
     if len(url) > MAX_URL_LENGTH:
         raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
     return url
@@ -174,12 +175,15 @@ def _parse_ipv4_part(part: str, *, strict: bool) -> int | None:
     return None
 
 
-def safe_http_url(href: str | None, base: str | None = None) -> str | None:
+def safe_http_url(
+    href: str | None, base: str | None = None, *, keep_fragment: bool = False
+) -> str | None:
     """Resolve ``href`` against ``base`` and return it only if it is an absolute http(s) URL.
 
     Returns None for ``javascript:``, ``data:``, ``vbscript:``, ``mailto:`` and every other
     scheme (also when disguised with tabs, newlines or odd case), for userinfo, and for hosts
     that do not parse. ``feed:`` prefixes are unwrapped. Non-ASCII paths are percent-encoded.
+    The fragment is dropped unless ``keep_fragment`` (post permalinks may need it).
     """
     if not href:
         return None
@@ -195,6 +199,6 @@ def safe_http_url(href: str | None, base: str | None = None) -> str | None:
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
         return None
     try:
-        return _canonicalize(urlunsplit(parts._replace(fragment="")).replace(" ", "%20"))
+        return _canonicalize(absolute.replace(" ", "%20"), keep_fragment=keep_fragment)
     except InvalidURL:
         return None

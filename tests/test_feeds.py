@@ -89,13 +89,13 @@ PLATFORM_FEEDS = {
     "wordpress_comments.xml": [
         (
             "Comment on Addictions…You Can Overcome Them by Maria L.",
-            # safe_http_url drops fragments (#comment-2291).
-            "https://jadendaniels.example/2024/05/21/addictions-you-can-overcome-them/",
+            # Post links keep their fragment.
+            "https://jadendaniels.example/2024/05/21/addictions-you-can-overcome-them/#comment-2291",
             utc(2024, 5, 22, 19, 44, 3),
         ),
         (
             "Comment on What I Learned From My First 10K (and Why I’ll Run Another) by Coach Pete",
-            "https://jadendaniels.example/2024/05/09/first-10k/",
+            "https://jadendaniels.example/2024/05/09/first-10k/#comment-2288",
             utc(2024, 5, 10, 6, 12, 55),
         ),
     ],

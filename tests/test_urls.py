@@ -134,3 +134,9 @@ def test_safe_http_url_resolves(href, base, expected):
 )
 def test_safe_http_url_drops_unsafe_links(href):
     assert safe_http_url(href, "https://blog.example/") is None
+
+
+def test_safe_http_url_keeps_fragments_only_when_asked():
+    link = "https://blog.example/post/#comment-12"
+    assert safe_http_url(link) == "https://blog.example/post/"
+    assert safe_http_url(link, keep_fragment=True) == link
