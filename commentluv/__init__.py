@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .cache import Cache, MemoryCache
+from .cache import AddCache, Cache, MemoryCache, NullCache
 from .errors import (
     BlockedURL,
     ChallengePage,
@@ -34,11 +34,12 @@ from .formatting import STYLES, format_backlink
 from .models import Post
 
 if TYPE_CHECKING:
-    from .client import CommentLuv
+    from .client import CommentLuv, WarmResult
     from .formatting import Format
 
 __all__ = [
     "STYLES",
+    "AddCache",
     "BlockedURL",
     "Cache",
     "ChallengePage",
@@ -52,9 +53,11 @@ __all__ = [
     "InvalidURL",
     "MemoryCache",
     "NoPosts",
+    "NullCache",
     "Post",
     "ResponseTooLarge",
     "TooManyRedirects",
+    "WarmResult",
     "__version__",
     "backlink",
     "default_client",
@@ -106,9 +109,9 @@ def backlink(
 
 
 def __getattr__(name: str) -> Any:
-    # CommentLuv lives with the HTTP stack; import it only when asked for.
-    if name == "CommentLuv":
-        from .client import CommentLuv
+    # The client lives with the HTTP stack; import it only when asked for.
+    if name in ("CommentLuv", "WarmResult"):
+        from . import client
 
-        return CommentLuv
+        return getattr(client, name)
     raise AttributeError(f"module 'commentluv' has no attribute {name!r}")

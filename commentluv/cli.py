@@ -9,20 +9,24 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
+from .cache import NullCache
 from .errors import CommentLuvError
 from .formatting import STYLES, format_backlink, validate_style
 
 if TYPE_CHECKING:
     from .client import CommentLuv
     from .models import Post
+    from .sqlite_cache import SQLiteCache
 
-__all__ = ["main"]
+__all__ = ["default_cache_path", "main"]
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -61,6 +65,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="allow loopback and private addresses on any port (testing, intranets)",
     )
     parser.add_argument("--user-agent", help="User-Agent header to send")
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache",
+        type=Path,
+        metavar="PATH",
+        help="SQLite cache file (default: $XDG_CACHE_HOME/commentluv/cache.sqlite3)",
+    )
+    cache.add_argument("--no-cache", action="store_true", help="look every site up afresh")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)"
     )
@@ -101,13 +113,21 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
 
     from .client import DEFAULT_USER_AGENT, CommentLuv
 
+    cache = _open_cache(args)
     client = CommentLuv(
         timeout=args.timeout,
         allow_private_hosts=args.allow_private_hosts,
         user_agent=args.user_agent or DEFAULT_USER_AGENT,
+        cache=cache,
+        # A one-shot command would wait for a background refresh anyway: refresh up front.
+        stale_ttl=0,
     )
-    with client, ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
-        outcomes = list(pool.map(lambda url: _look_up(client, url, args.recent or 1), urls))
+    try:
+        with client, ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+            outcomes = list(pool.map(lambda url: _look_up(client, url, args.recent or 1), urls))
+    finally:
+        if not isinstance(cache, NullCache):
+            cache.close()
     failed = 0
     for url, outcome in zip(urls, outcomes, strict=True):
         if isinstance(outcome, CommentLuvError):
@@ -116,6 +136,22 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         else:
             _report_posts(url, outcome, args)
     return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def default_cache_path() -> Path:
+    """``$XDG_CACHE_HOME/commentluv/cache.sqlite3``, or under ``~/.cache`` when unset."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec says to ignore a relative path.
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "commentluv" / "cache.sqlite3"
+
+
+def _open_cache(args: argparse.Namespace) -> SQLiteCache | NullCache:
+    if args.no_cache:
+        return NullCache()
+    from .sqlite_cache import SQLiteCache
+
+    return SQLiteCache(args.cache or default_cache_path())
 
 
 def _expand_stdin(urls: Sequence[str], stdin: TextIO) -> list[str]:

@@ -100,5 +100,8 @@ class AddressPolicy:
         """Refuse a resolved address that is not public. Raises :class:`BlockedURL`."""
         if self.allow_private_hosts:
             return
+        # The message does not name the address: it would tell a stranger what an internal
+        # name resolves to. It is also the only answer for a refused target (no connection
+        # is attempted), so open and closed ports look the same from outside.
         if not is_public_address(address.split("%", 1)[0]):
-            raise BlockedURL(f"address {address} is not a public address", url=url)
+            raise BlockedURL("the host name resolves to a non-public address", url=url)

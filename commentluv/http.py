@@ -49,6 +49,11 @@ Resolver = Callable[[str, int], Sequence[str]]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK_SIZE = 16 * 1024
+# The codings the fetcher advertises (Accept-Encoding) and lets urllib3 decode. Any other one
+# is refused rather than passed on: urllib3 would decode br or zstd whenever the brotli or
+# zstandard package happens to be installed, so what gets decompressed (and how far a bomb
+# expands) would depend on the environment instead of on this list.
+ACCEPTED_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -277,7 +282,7 @@ class Fetcher:
         self.session.headers.update(
             {
                 "User-Agent": user_agent,
-                "Accept-Encoding": "gzip, deflate",
+                "Accept-Encoding": "gzip, deflate",  # see ACCEPTED_ENCODINGS
             }
         )
 
@@ -365,7 +370,9 @@ class Fetcher:
             return self.session.get(
                 url, headers=headers, stream=True, allow_redirects=False, timeout=timeout
             )
-        except CommentLuvError:
+        except CommentLuvError as exc:
+            # Raised by the guarded connection, which does not know the URL.
+            exc.url = exc.url or url
             raise
         except requests.exceptions.Timeout:
             raise FetchTimeout("timed out", url=url) from None
@@ -392,6 +399,11 @@ class Fetcher:
         ]
         if len(encodings) > 1:
             raise FetchError("nested content encodings are refused", url=url)
+        if encodings and encodings[0].lower() not in ACCEPTED_ENCODINGS:
+            raise FetchError(
+                f"content encoding {encodings[0][:40]!r} was not asked for and is refused",
+                url=url,
+            )
         declared = response.headers.get("Content-Length", "")
         if not truncate and declared.isdigit() and int(declared) > max_bytes:
             raise ResponseTooLarge(

@@ -27,8 +27,11 @@ def run(extra_args: list[str]) -> int:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         print(f"Sample blog served at {url}", file=sys.stderr)
-        # The sample site is on loopback, which commentluv refuses unless told otherwise.
-        status = main(["--allow-private-hosts", "--name", "Jaden Daniels", *extra_args, url])
+        # The sample site is on loopback, which commentluv refuses unless told otherwise; its
+        # port changes every run, so caching its lookups between runs would only leave litter.
+        status = main(
+            ["--allow-private-hosts", "--no-cache", "--name", "Jaden Daniels", *extra_args, url]
+        )
         server.shutdown()
     return status
 

@@ -1,6 +1,19 @@
+import json
+import logging
 import threading
 
-from commentluv.cache import Cache, MemoryCache
+import pytest
+
+from commentluv.cache import (
+    SERIAL_VERSION,
+    AddCache,
+    Cache,
+    FailSafe,
+    MemoryCache,
+    NullCache,
+    dumps,
+    loads,
+)
 
 
 class FakeClock:
@@ -65,3 +78,51 @@ def test_threads_can_share_one_cache():
         t.join()
     assert errors == []
     assert len(cache) <= 500
+
+
+def test_add_stores_only_when_absent_or_expired():
+    clock = FakeClock()
+    cache = MemoryCache(timer=clock)
+    assert cache.add("lock", 1, ttl=10) is True
+    assert cache.add("lock", 2, ttl=10) is False
+    assert cache.get("lock") == 1
+    clock.now += 11
+    assert cache.add("lock", 3, ttl=10) is True
+    assert cache.get("lock") == 3
+
+
+def test_null_cache_keeps_nothing():
+    cache = NullCache()
+    assert isinstance(cache, Cache) and not isinstance(cache, AddCache)
+    cache.set("k", {"a": 1}, ttl=60)
+    assert cache.get("k") is None
+
+
+def test_envelope_round_trip_and_foreign_values_read_as_misses(caplog):
+    value = {"posts": [{"title": "é"}], "n": 1.5, "none": None}
+    assert loads(dumps(value)) == value
+    assert json.loads(dumps(value)) == {"v": SERIAL_VERSION, "value": value}
+    assert loads(json.dumps({"v": SERIAL_VERSION + 1, "value": value})) is None
+    assert loads(b"\x80\x04\x95pickle") is None
+    assert "undecodable" in caplog.text
+    assert loads(None) is None
+
+
+def test_fail_safe_turns_errors_into_fallbacks_and_backs_off(caplog):
+    clock = FakeClock()
+    safe = FailSafe("Test", (ConnectionError,), retry_after=5, clock=clock)
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise ConnectionError("refused")
+
+    with caplog.at_level(logging.WARNING, logger="commentluv"):
+        assert safe.run(broken, "fallback") == "fallback"
+    assert "Test cache unavailable" in caplog.text
+    assert safe.run(lambda: "ok", "fallback") == "fallback"  # still backing off
+    assert calls == [1]
+    clock.now += 5
+    assert safe.run(lambda: "ok", "fallback") == "ok"
+    with pytest.raises(ValueError, match="not a backend error"):
+        safe.run(lambda: int("not a backend error"), None)

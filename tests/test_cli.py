@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from commentluv.cli import main
+from commentluv.cli import default_cache_path, main
 
 HOME = """<html><head><title>Blog</title>
 <link rel="alternate" type="application/atom+xml" href="/atom.xml"></head><body></body></html>"""
@@ -18,6 +18,13 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2
 <entry><title>Second &amp; last</title><link href="/2/"/><id>urn:2</id><updated>2026-11-20T10:00:00Z</updated></entry>
 <entry><title>First</title><link href="/1/"/><id>urn:1</id><updated>2026-11-10T10:00:00Z</updated></entry>
 </feed>"""
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """The CLI caches in $XDG_CACHE_HOME: point it at a temporary folder, never the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    return tmp_path / "xdg-cache"
 
 
 @pytest.fixture
@@ -119,6 +126,7 @@ def test_urls_from_stdin(blog, capsys):
         ["--format", "pdf", "x.example"],
         ["--style", "{name.__class__}", "x.example"],
         ["--timeout", "-1", "x.example"],
+        ["--cache", "c.sqlite3", "--no-cache", "x.example"],
     ],
 )
 def test_usage_errors_exit_2(capsys, args):
@@ -146,3 +154,30 @@ def test_python_dash_m_and_help_stay_light():
     )
     assert "usage: commentluv" in result.stdout
     assert "HEAVY []" in result.stdout
+
+
+def test_a_second_run_is_served_from_the_cache_file(blog, capsys, cache_home):
+    first = run(capsys, "--allow-private-hosts", "--name", "Ann", blog.url)
+    assert blog.paths() == ["/", "/atom.xml"]
+    assert run(capsys, "--allow-private-hosts", "--name", "Ann", blog.url) == first
+    assert blog.paths() == ["/", "/atom.xml"]  # zero requests the second time
+    assert (cache_home / "commentluv" / "cache.sqlite3").is_file()
+
+
+def test_cache_path_and_no_cache(blog, capsys, cache_home, tmp_path):
+    path = tmp_path / "elsewhere.sqlite3"
+    run(capsys, "--allow-private-hosts", "--cache", str(path), blog.url)
+    run(capsys, "--allow-private-hosts", "--cache", str(path), blog.url)
+    assert blog.paths() == ["/", "/atom.xml"]
+    assert path.is_file() and not cache_home.exists()
+    status, out, _ = run(capsys, "--allow-private-hosts", "--no-cache", blog.url)
+    assert (status, out) == (0, ".-= 127.0.0.1's last blog ..Second & last =-.\n")
+    assert blog.paths() == ["/", "/atom.xml", "/", "/atom.xml"]
+
+
+def test_default_cache_path_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_path() == tmp_path / "commentluv" / "cache.sqlite3"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_path() == tmp_path / "home" / ".cache" / "commentluv" / "cache.sqlite3"

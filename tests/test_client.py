@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -64,7 +67,8 @@ def clock():
 
 @pytest.fixture
 def luv(clock):
-    client = CommentLuv(clock=clock, cache=MemoryCache(timer=clock))
+    # No stale window: these tests follow the refresh a lookup waits for.
+    client = CommentLuv(clock=clock, cache=MemoryCache(timer=clock), stale_ttl=0)
     yield client
     client.close()
 
@@ -329,3 +333,130 @@ def test_cache_values_are_json_ready(luv):
         luv.latest(SITE)
     entry = luv.cache.get("commentluv:site:" + SITE)
     assert json.loads(json.dumps(entry)) == entry
+
+
+# Stale-while-revalidate, shared fetches, cached/refresh/warm: against a real loopback server.
+
+LOOPBACK_HOME = (
+    "<html><head><link rel='alternate' type='application/rss+xml' href='/feed/'></head></html>"
+)
+
+
+@pytest.fixture
+def blog(site):
+    site.add("/", LOOPBACK_HOME)
+    site.add("/feed/", rss("First"), headers={"Content-Type": "application/rss+xml"})
+    return site
+
+
+class WithoutAdd:
+    """A cache with only the three required methods: no cross-process lock to lean on."""
+
+    def __init__(self):
+        self.memory = MemoryCache()
+
+    def get(self, key):
+        return self.memory.get(key)
+
+    def set(self, key, value, ttl):
+        self.memory.set(key, value, ttl)
+
+    def delete(self, key):
+        self.memory.delete(key)
+
+
+def loopback_client(clock, cache=None, **kwargs):
+    return CommentLuv(allow_private_hosts=True, clock=clock, cache=cache or MemoryCache(), **kwargs)
+
+
+@pytest.mark.parametrize("cache", [MemoryCache, WithoutAdd])
+def test_a_stale_entry_is_served_at_once_while_one_refresh_runs(blog, clock, cache):
+    luv = loopback_client(clock, cache())
+    assert luv.latest(blog.url).title == "First"
+    clock.now += luv.posts_ttl + 1
+    # The refresh is slow (about 0.3 s): every lookup meanwhile answers from the cache.
+    blog.add("/feed/", rss("Second", "First"), drip=200, drip_delay=0.05)
+    started = time.monotonic()
+    titles = [luv.latest(blog.url).title for _ in range(20)]
+    elapsed = time.monotonic() - started
+    assert titles == ["First"] * 20
+    assert elapsed < 0.1
+    luv.close()  # waits for the background refresh
+    assert blog.paths() == ["/", "/feed/", "/feed/"]
+    assert luv.cached(blog.url).title == "Second"
+
+
+def test_past_the_stale_window_a_lookup_waits_for_the_refresh(blog, clock):
+    luv = loopback_client(clock, stale_ttl=60)
+    luv.latest(blog.url)
+    clock.now += luv.posts_ttl + 61
+    blog.add("/feed/", rss("Second", "First"))
+    assert luv.latest(blog.url).title == "Second"
+    assert blog.paths() == ["/", "/feed/", "/feed/"]
+    luv.close()
+
+
+@pytest.mark.parametrize("cache", [MemoryCache, WithoutAdd])
+def test_fifty_concurrent_lookups_of_an_uncached_site_share_one_fetch(blog, clock, cache):
+    blog.add("/feed/", rss("First"), drip=100, drip_delay=0.02)
+    luv = loopback_client(clock, cache())
+    start = threading.Barrier(50)
+
+    def look_up(_):
+        start.wait()
+        return luv.latest(blog.url).title
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        titles = list(pool.map(look_up, range(50)))
+    assert titles == ["First"] * 50
+    assert blog.paths() == ["/", "/feed/"]
+    luv.close()
+
+
+def test_clients_sharing_a_backend_share_one_fetch(blog, clock):
+    # Two clients stand for two processes: only the shared cache's lock key connects them.
+    blog.add("/feed/", rss("First"), drip=100, drip_delay=0.02)
+    shared = MemoryCache()
+    clients = [CommentLuv(allow_private_hosts=True, clock=clock, cache=shared) for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        titles = list(pool.map(lambda luv: luv.latest(blog.url).title, clients))
+    assert titles == ["First", "First"]
+    assert blog.paths() == ["/", "/feed/"]
+    for luv in clients:
+        luv.close()
+
+
+def test_cached_never_touches_the_network(blog, clock):
+    luv = loopback_client(clock)
+    assert luv.cached(blog.url) is None
+    assert luv.cached("javascript:alert(1)") is None
+    assert blog.paths() == []
+    luv.latest(blog.url)
+    clock.now += luv.posts_ttl + luv.stale_ttl + 1
+    assert luv.cached(blog.url).title == "First"  # however stale
+    assert blog.paths() == ["/", "/feed/"]
+    luv.close()
+
+
+def test_refresh_fetches_now_and_warm_reports_each_url(blog, clock):
+    luv = loopback_client(clock)
+    luv.latest(blog.url)
+    blog.add("/feed/", rss("Second", "First"))
+    assert [post.title for post in luv.refresh(blog.url)] == ["Second", "First"]
+    assert blog.paths() == ["/", "/feed/", "/feed/"]
+    results = luv.warm([blog.url, blog.url + "/gone/", blog.url])
+    assert list(results) == [blog.url, blog.url + "/gone/"]
+    assert results[blog.url].ok and results[blog.url].posts[0].title == "Second"
+    assert not results[blog.url + "/gone/"].ok
+    assert isinstance(results[blog.url + "/gone/"].error, HTTPStatusError)
+    luv.close()
+
+
+def test_a_cache_hit_starts_no_thread(blog, clock):
+    luv = loopback_client(clock)
+    luv.latest(blog.url)
+    before = threading.active_count()
+    for _ in range(100):
+        luv.latest(blog.url)
+    assert threading.active_count() == before
+    luv.close()

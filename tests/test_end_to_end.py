@@ -104,7 +104,7 @@ def test_second_lookup_makes_no_request_and_revalidation_gets_304(site):
     site.add("/", wordpress_home("/feed/"))
     site.add("/feed/", handler=conditional)
     now = [1_800_000_000.0]
-    luv = client(clock=lambda: now[0])
+    luv = client(clock=lambda: now[0], stale_ttl=0)
     first = luv.latest(site.url)
     assert luv.latest(site.url) == first
     assert site.paths() == ["/", "/feed/"]

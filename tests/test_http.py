@@ -127,19 +127,6 @@ def test_redirect_to_private_address_is_refused_at_that_hop(site, location):
     assert site.paths() == ["/"]
 
 
-def test_name_resolving_to_a_private_address_is_refused_without_connecting(site):
-    calls = []
-
-    def resolver(host, port):
-        calls.append(host)
-        return ["93.184.215.14", "127.0.0.1"]  # one public, one private: refused as a whole
-
-    fetcher = make_fetcher(policy=AddressPolicy(), resolver=resolver)
-    with pytest.raises(BlockedURL, match=r"127\.0\.0\.1"):
-        get(fetcher, "http://blog.example/")
-    assert calls == ["blog.example"]
-
-
 def test_connection_goes_to_the_checked_address(site):
     site.add("/", "pinned")
     port = site.server.server_address[1]
@@ -155,20 +142,6 @@ def test_connection_goes_to_the_checked_address(site):
     assert response.body == b"pinned"
     assert calls == [("blog.example", port)]  # resolved once; the connection used that answer
     assert site.hits[0].headers["host"] == f"blog.example:{port}"
-
-
-def test_declared_content_length_over_cap_is_refused_before_reading(site):
-    def huge(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Length", "10000000000")
-        handler.end_headers()
-        handler.wfile.write(b"x" * 1000)
-
-    site.add("/big", handler=huge)
-    started = time.monotonic()
-    with pytest.raises(ResponseTooLarge, match="10000000000"):
-        get(make_fetcher(), site.url + "/big")
-    assert time.monotonic() - started < 1
 
 
 def endless(handler):
@@ -267,13 +240,6 @@ def test_cookies_are_never_sent_back(site):
     get(fetcher, site.url + "/a")
     get(fetcher, site.url + "/b")
     assert "cookie" not in site.hits[1].headers
-
-
-def test_proxy_environment_is_ignored(site, monkeypatch):
-    monkeypatch.setenv("HTTP_PROXY", "http://10.255.255.1:3128")
-    monkeypatch.setenv("http_proxy", "http://10.255.255.1:3128")
-    site.add("/", "direct")
-    assert get(make_fetcher(), site.url + "/", seconds=3).body == b"direct"
 
 
 def test_closed_port_is_unreachable():

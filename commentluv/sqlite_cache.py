@@ -1,0 +1,153 @@
+"""A cache in one SQLite file: survives restarts, shared by the processes and threads of a box.
+
+Standard library only. WAL mode lets readers run while one process writes; a busy timeout
+waits briefly for a writer instead of failing. Each thread (and each forked process) gets its
+own connection. A file that is corrupt, locked for too long or unwritable gives logged misses,
+never an error (see :class:`~commentluv.cache.FailSafe`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .cache import FailSafe, dumps, loads
+
+__all__ = ["SQLiteCache"]
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS entries"
+    " (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
+)
+# Expired rows are deleted on opening and after every this many writes.
+_PURGE_EVERY = 256
+
+
+class SQLiteCache:
+    """A cache stored in the SQLite file at ``path`` (its folder is created if missing).
+
+    ``busy_timeout`` bounds the wait for another writer, in seconds; ``retry_after`` is how
+    long the file is left alone after a failure. Expiry uses ``clock`` (wall-clock time, so
+    that every process agrees).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 1.0,
+        retry_after: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._clock = clock
+        self._local = threading.local()
+        self._opened: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
+        self._writes = 0
+        self._safe = FailSafe(
+            f"SQLite ({self.path})", (sqlite3.Error, OSError), retry_after=retry_after
+        )
+
+    def get(self, key: str) -> Any | None:
+        def read() -> Any | None:
+            row = (
+                self._db()
+                .execute(
+                    "SELECT value FROM entries WHERE key = ? AND expires > ?", (key, self._clock())
+                )
+                .fetchone()
+            )
+            return None if row is None else loads(row[0])
+
+        return self._safe.run(read, None)
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        def write() -> None:
+            self._db().execute(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                (key, dumps(value), self._clock() + ttl),
+            )
+            self._count_write()
+
+        self._safe.run(write, None)
+
+    def add(self, key: str, value: Any, ttl: float) -> bool:
+        def insert() -> bool:
+            now = self._clock()
+            # One statement, so atomic across processes: insert, or take over an expired row.
+            cursor = self._db().execute(
+                "INSERT INTO entries VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+                " SET value = excluded.value, expires = excluded.expires WHERE expires <= ?",
+                (key, dumps(value), now + ttl, now),
+            )
+            return cursor.rowcount == 1
+
+        return self._safe.run(insert, True)
+
+    def delete(self, key: str) -> None:
+        self._safe.run(
+            lambda: self._db().execute("DELETE FROM entries WHERE key = ?", (key,)), None
+        )
+
+    def purge(self) -> int:
+        """Delete expired rows now; returns how many went (0 when the file is unusable)."""
+        return self._safe.run(lambda: self._purge(self._db()), 0)
+
+    def close(self) -> None:
+        """Close the connections of every thread (the cache reopens on next use)."""
+        for opened in list(self._opened):
+            opened.connection.close()
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        opened: _ThreadConnection | None = getattr(self._local, "db", None)
+        if opened is not None and opened.pid == os.getpid():
+            return opened.connection
+        # None yet in this thread, or inherited through fork (never share one across processes).
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit (isolation_level=None): every statement is its own short transaction.
+        connection = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_SCHEMA)
+            self._purge(connection)
+        except sqlite3.Error:
+            connection.close()
+            raise
+        self._local.db = opened = _ThreadConnection(connection)
+        self._opened.add(opened)
+        return connection
+
+    def _purge(self, connection: sqlite3.Connection) -> int:
+        cursor = connection.execute("DELETE FROM entries WHERE expires <= ?", (self._clock(),))
+        return cursor.rowcount
+
+    def _count_write(self) -> None:
+        self._writes += 1  # a race only shifts when the next purge happens
+        if self._writes % _PURGE_EVERY == 0:
+            self._purge(self._db())
+
+
+class _ThreadConnection:
+    """One thread's connection, closed when that thread ends and its thread-local goes."""
+
+    __slots__ = ("__weakref__", "connection", "pid")
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.pid = os.getpid()
+
+    def __del__(self) -> None:
+        # A connection inherited through fork is abandoned, never closed: SQLite's advice.
+        if self.pid == os.getpid():
+            self.connection.close()

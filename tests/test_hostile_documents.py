@@ -1,0 +1,167 @@
+"""Hostile documents served by a real loopback site, through the whole client.
+
+test_feeds.py and test_discovery.py prove the parsers on bytes; these prove the lookup as a
+web server would run it: bounded time and memory, no file read, no second fetch.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from commentluv import CommentLuv
+from commentluv.errors import CommentLuvError, FeedError, FeedNotFound
+from commentluv.feeds import parse_posts
+
+MiB = 1024 * 1024
+FEED_HEADERS = {"Content-Type": "application/rss+xml"}
+
+
+# Peak memory is read from /proc (VmHWM, reset through clear_refs): Linux only.
+linux_memory = pytest.mark.skipif(
+    not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc to measure peak memory"
+)
+
+
+def rss(title: str, *, prolog: str = "", extra: str = "") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n{prolog}\n<rss version="2.0"><channel>'
+        "<title>t</title><link>https://blog.example/</link>"
+        f"<item><title>{title}</title><link>https://blog.example/post/</link>"
+        f"<description>{extra}</description></item></channel></rss>"
+    ).encode()
+
+
+LAUGHS = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n else "lol"}">' for n in range(10))
+BIG = "A" * 3_000  # small enough for the declaration to sit inside the sniffed prefix
+
+ENTITY_ATTACKS = {
+    "billion-laughs": rss("billion &lol9;", prolog=f"<!DOCTYPE rss [{LAUGHS}]>"),
+    # 60 MB once expanded from a 100 kB body; feedparser's loose parser expands it all.
+    "big-entity-x20000": rss(
+        "big",
+        prolog=f'<!DOCTYPE rss [\n<!ENTITY big "{BIG}">\n]>',
+        extra="&big;" * 20_000 + "<broken>",
+    ),
+    "external-file": rss(
+        "external &xxe;", prolog='<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    ),
+    "external-metadata": rss(
+        "external &m;",
+        prolog='<!DOCTYPE rss [<!ENTITY m SYSTEM "http://169.254.169.254/latest/meta-data/">]>',
+    ),
+    "parameter-entities": rss(
+        "parameter &e;",
+        prolog=(
+            '<!DOCTYPE rss [<!ENTITY % file SYSTEM "file:///etc/passwd">'
+            "<!ENTITY % wrap \"<!ENTITY e '%file;'>\">%wrap;"
+            '<!ENTITY % remote SYSTEM "http://169.254.169.254/evil.dtd">%remote;]>'
+        ),
+    ),
+}
+
+LOOKUP = r"""
+import json, re, sys, time
+from commentluv import CommentLuv
+
+def kib(field):
+    with open("/proc/self/status") as status:
+        return int(re.search(field + r":\s+(\d+)", status.read()).group(1))
+
+luv = CommentLuv(allow_private_hosts=True, timeout=5)
+luv.latest(sys.argv[1] + "/warm/")  # feedparser is imported on first use
+before = kib("VmRSS")
+with open("/proc/self/clear_refs", "w") as clear_refs:  # reset the peak (VmHWM)
+    clear_refs.write("5")
+started = time.monotonic()
+try:
+    post = luv.latest(sys.argv[1] + sys.argv[2])
+    outcome = {"kind": "ok", "title": post.title, "link": post.link}
+except Exception as exc:
+    outcome = {"kind": getattr(exc, "kind", type(exc).__name__), "message": str(exc)}
+outcome["seconds"] = time.monotonic() - started
+outcome["peak_growth_mb"] = (kib("VmHWM") - before) / 1024
+print(json.dumps(outcome))
+"""
+
+
+@linux_memory
+@pytest.mark.parametrize("name", list(ENTITY_ATTACKS))
+def test_entity_attacks_through_the_client(site, name):
+    site.add("/warm/", rss("warm"), headers=FEED_HEADERS)
+    site.add("/feed/", ENTITY_ATTACKS[name], headers=FEED_HEADERS)
+    result = subprocess.run(
+        [sys.executable, "-c", LOOKUP, site.url, "/feed/"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    outcome = json.loads(result.stdout)
+    print(name, {k: v for k, v in outcome.items() if k not in ("title", "link")})
+    assert outcome["kind"] == "ok"
+    assert outcome["title"].startswith(name.split("-")[0])  # the feed itself was read
+    assert len(outcome["title"]) < 100  # no entity was expanded into the title
+    assert "root:" not in outcome["title"] and "lollol" not in outcome["title"]
+    assert outcome["seconds"] < 1
+    assert outcome["peak_growth_mb"] < 64
+    # Only the feed was fetched: no external entity or DTD came over the network either.
+    assert site.paths() == ["/warm/", "/feed/"]
+
+
+@pytest.mark.parametrize("body", ["{path}", "file://{path}", "{url}/real-feed"])
+def test_a_feed_body_that_names_a_file_or_url_is_data(site, tmp_path, body):
+    # If the text were opened or fetched, it would yield a post: the file and the URL both
+    # hold a valid feed. Parsed as data it is not a feed at all.
+    real = rss("opened!")
+    (tmp_path / "feed.xml").write_bytes(real)
+    site.add("/real-feed", real, headers=FEED_HEADERS)
+    text = body.format(path=tmp_path / "feed.xml", url=site.url).encode()
+    with pytest.raises(FeedError):
+        parse_posts(text, feed_url="https://blog.example/feed", site_url="https://blog.example/")
+    assert site.hits == []
+
+
+@pytest.mark.parametrize("body", [b"/etc/passwd", b"http://169.254.169.254/latest/meta-data/"])
+def test_a_served_feed_that_names_a_file_or_url_is_not_a_feed(site, body):
+    site.add("/", body, headers={"Content-Type": "application/rss+xml"})
+    with CommentLuv(allow_private_hosts=True, timeout=2) as luv, pytest.raises(FeedNotFound):
+        luv.latest(site.url + "/")
+
+
+def link_tags(count: int) -> str:
+    return "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="/feeds/{n}.xml">'
+        for n in range(count)
+    )
+
+
+def test_thousands_of_link_tags_cost_a_bounded_number_of_requests(site):
+    site.add("/", f"<html><head>{link_tags(20_000)}</head><body></body></html>")
+    started = time.monotonic()
+    # The lookup fails (every candidate is a 404); what matters is how much it tried.
+    with CommentLuv(allow_private_hosts=True, timeout=5) as luv, pytest.raises(CommentLuvError):
+        luv.latest(site.url + "/")
+    elapsed = time.monotonic() - started
+    print(f"20,000 <link> tags: {len(site.hits)} requests, {elapsed:.2f} s")
+    assert len(site.hits) <= 1 + luv.max_candidates
+    assert elapsed < 2
+
+
+def test_a_five_megabyte_head_is_read_only_up_to_the_page_cap(site):
+    # The only feed link sits after 5 MB of head: finding it would mean reading past the cap.
+    # One script element: discovery's tag caps do not apply, only the byte cap can stop it.
+    filler = "<script>" + "var x = 1;\n" * (5 * MiB // 11) + "</script>"
+    hidden = '<link rel="alternate" type="application/rss+xml" href="/hidden.xml">'
+    page = f"<html><head>{filler}{hidden}</head></html>"
+    site.add("/", page)
+    site.add("/hidden.xml", rss("hidden"), headers=FEED_HEADERS)
+    started = time.monotonic()
+    with CommentLuv(allow_private_hosts=True, timeout=5) as luv, pytest.raises(FeedNotFound):
+        luv.latest(site.url + "/")
+    elapsed = time.monotonic() - started
+    print(f"5 MB head: {elapsed:.2f} s")
+    assert "/hidden.xml" not in site.paths()
+    assert elapsed < 2
