@@ -98,18 +98,35 @@ def parse_posts(
     site_url: str,
     headers: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Post]:
-    """Every usable post of a feed document, newest first.
+    """Every usable post of a feed document (at most ``limit``), newest first.
 
     ``headers`` are the response headers (the ``charset`` of ``Content-Type`` is honoured);
     relative links resolve against ``feed_url``. Dates more than a day after ``now`` (default:
     the current time) count as undated. Raises :class:`FeedError` when the body is not a feed
     or is broken beyond recovery, and :class:`NoPosts` when it holds no usable entry.
+
+    Plain RSS/Atom documents go through :mod:`commentluv.fastfeed`, which gives the same
+    posts as feedparser; whatever it does not understand goes through feedparser. With a
+    ``limit`` it stops after the first ``max(limit, 10)`` items when they are all dated and
+    newest first (a feed in that order is taken to stay in it); any other feed is read whole.
     """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1")
     if not body.strip():
         raise FeedError("the feed is empty", url=feed_url)
     headers = headers or {}
     moment = _aware(now or datetime.now(timezone.utc))
+    if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        from .fastfeed import FeedReader  # imports lxml: only when parsing (CLI start-up)
+
+        reader = FeedReader(
+            feed_url=feed_url, site_url=site_url, headers=headers, now=moment, limit=limit
+        )
+        fast = reader.read(body)
+        if fast is not None:
+            return fast
     text = _decode(body, _http_charset(headers))
     if text.lstrip().startswith("{"):
         posts = _json_feed_posts(text, feed_url=feed_url, site_url=site_url, now=moment)
@@ -117,7 +134,7 @@ def parse_posts(
         posts = _xml_feed_posts(
             _scrub_xml(text), headers, feed_url=feed_url, site_url=site_url, now=moment
         )
-    return _newest_first(posts)
+    return _newest_first(posts)[:limit]
 
 
 # Decoding and scrubbing

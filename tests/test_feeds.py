@@ -827,8 +827,10 @@ def test_an_atom_feed_without_entries_has_no_posts() -> None:
         parse(body)
 
 
-def test_importing_the_module_does_not_import_feedparser() -> None:
-    code = "import sys, commentluv.feeds; print('feedparser' in sys.modules)"
+def test_importing_the_module_does_not_import_feedparser_or_lxml() -> None:
+    code = (
+        "import sys, commentluv.feeds; print('feedparser' in sys.modules or 'lxml' in sys.modules)"
+    )
     root = Path(__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
     result = subprocess.run(
@@ -887,3 +889,19 @@ def test_random_bytes_give_a_feed_error_or_clean_posts(body: bytes) -> None:
 @given(mutated_fixtures())
 def test_mutated_feeds_give_a_feed_error_or_clean_posts(body: bytes) -> None:
     check_posts(body)
+
+
+# Limits
+
+
+def test_a_limit_keeps_the_newest_posts() -> None:
+    posts = parse_posts(
+        load("oldest_first_rss.xml"), feed_url=FEED_URL, site_url=SITE_URL, now=NOW, limit=2
+    )
+    assert posts == parse(load("oldest_first_rss.xml"))[:2]
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_limit_below_one_is_refused(limit: int) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        parse_posts(load("ghost_rss.xml"), feed_url=FEED_URL, site_url=SITE_URL, limit=limit)

@@ -1,0 +1,1 @@
+"""Benchmark of commentluv against peer tools on a loopback corpus (not part of the tests)."""

@@ -1,0 +1,421 @@
+"""The fast feed path: the newest posts of an RSS 2.0, RSS 1.0 or Atom feed, read incrementally.
+
+:class:`FeedReader` is fed the body chunk by chunk (as it arrives) with lxml's pull parser and
+says when it has seen enough (``done``): a feed whose first items are dated newest first
+needs only those items, so a 2 MB full-content feed is answered from its first few kilobytes.
+
+It only answers what it can answer exactly as :func:`commentluv.feeds.parse_posts` does
+through feedparser. Anything else makes it give up (``failed``) and the caller uses
+feedparser on the whole body: other encodings, a DOCTYPE or anything but comments and
+processing instructions before the root element, malformed XML, undefined entities,
+``xml:base``, titles holding ``<``, an ``&`` that could start a reference, or nothing
+(feedparser's guesses about markup and its excerpt fallback stay feedparser's), duplicate,
+nested or case-variant fields, RSS ``<guid>`` links, items without a title or link. Dates
+in the usual RFC 822 and W3C-DTF spellings are read here, others by feedparser's parser.
+Security: the parser resolves no entities, loads no DTD, touches no network and refuses
+huge trees; the prolog (where a DTD would be) is never given to it.
+
+Early stopping (only with a ``limit``) stops once the first ``max(limit, MIN_WINDOW)`` posts
+are all dated and in non-increasing date order, taking such a feed to stay newest first. A
+feed that opens oldest first, undated or future-dated is read to the end (within the HTTP
+layer's byte cap), so its newest post is still found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urljoin
+
+# lxml-stubs may or may not be installed; the parser is used through Any either way.
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+
+from .feeds import (
+    _BOMS,
+    _SIGNATURES,
+    _TITLE_MAX_LENGTH,
+    _XML_ENCODING_RE,
+    _aware,
+    _first_safe_url,
+    _http_charset,
+    _newest_first,
+    _parse_rfc3339,
+    _post,
+    _root_start,
+)
+from .models import Post
+from .text import clean_text
+
+__all__ = ["MIN_WINDOW", "FeedReader", "Unsupported"]
+
+MIN_WINDOW = 10
+"""Dated, newest-first items a feed must open with before the reader stops early."""
+_SLICE = 16 * 1024  # FeedReader.read's slices: commentluv.http's CHUNK_SIZE
+
+_ATOM = "http://www.w3.org/2005/Atom"
+_RSS1 = "http://purl.org/rss/1.0/"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_DC = "http://purl.org/dc/elements/1.1/"
+_DCTERMS = "http://purl.org/dc/terms/"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# feeds.py decodes these as UTF-8 too (an ASCII label on a non-ASCII body fails over to it).
+_UTF8_LABELS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+# Item element per root element: RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 1.0.
+_ITEM_TAGS = {
+    "rss": "item",
+    f"{{{_RDF}}}RDF": f"{{{_RSS1}}}item",
+    f"{{{_ATOM}}}feed": f"{{{_ATOM}}}entry",
+}
+# Date elements feedparser stores as "published" or "updated" (published wins in feeds.py).
+_PUBLISHED = frozenset({"pubDate", f"{{{_ATOM}}}published"})
+_UPDATED = frozenset({f"{{{_ATOM}}}updated", f"{{{_DC}}}date", f"{{{_DCTERMS}}}modified"})
+# Lower-cased local names feedparser maps onto the fields read here: one of these that is not
+# the exact element expected (another namespace, other case, nested) means "give up".
+_SENSITIVE = frozenset(
+    {"title", "link", "guid", "pubdate", "published", "updated", "issued", "modified",
+     "created", "date"}
+)  # fmt: skip
+
+# Not calendar.month_abbr: that follows the locale, RFC 822 does not.
+_MONTHS = {
+    month: number
+    for number, month in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+# The RFC 822 dates feeds actually use; anything else goes to feedparser's date parser.
+_RFC822_RE = re.compile(
+    r"\s*(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
+    r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))\s*$"
+)
+_W3CDTF_RE = re.compile(r"\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s*$")
+# "<", or "&" that could start a character or entity reference (html.unescape takes "&amp"
+# without its ";"): such text cleans differently as markup and as plain text.
+_MAYBE_MARKUP_RE = re.compile(r"<|&[#A-Za-z0-9]")
+# feedparser's own clean-up of "http:///x" before joining a link with its base.
+_URI_FIXER_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
+
+
+class Unsupported(Exception):
+    """The document needs feedparser: the fast path cannot promise the same answer."""
+
+
+class FeedReader:
+    """Incremental reader of one feed body. Feed it chunks; stop when ``done``.
+
+    ``result`` is the posts (newest first, at most ``limit``) once ``done``, or after
+    :meth:`close` at the end of the body; it stays None when ``failed`` (use
+    :func:`commentluv.feeds.parse_posts` on the whole body then). Also usable directly as the
+    ``stop`` callback of :meth:`commentluv.http.Fetcher.get`.
+    """
+
+    def __init__(
+        self,
+        *,
+        feed_url: str,
+        site_url: str,
+        headers: Mapping[str, str] | None = None,
+        now: datetime | None = None,
+        limit: int | None = None,
+    ) -> None:
+        self.feed_url = feed_url
+        self.site_url = site_url
+        self.now = _aware(now or datetime.now(timezone.utc))
+        self.limit = limit
+        self.result: list[Post] | None = None
+        self.failed = False
+        self.bytes_read = 0
+        self._http_charset = _http_charset(headers or {})
+        self._prolog = b""
+        self._parser: Any = None
+        self._item_tag: str | None = None
+        self._posts: list[Post] = []
+        self._in_order = True  # every post so far dated, not in the future, newest first
+
+    @property
+    def done(self) -> bool:
+        """True once the answer is known (``result``) or the fast path has given up."""
+        return self.result is not None or self.failed
+
+    def __call__(self, url: str, body: bytearray, headers: Mapping[str, str] | None = None) -> bool:
+        """The HTTP layer's stop callback: feeds what is new in ``body``; True when done.
+
+        On the first call ``url`` (the final URL, after redirects) becomes ``feed_url``, and
+        ``headers``, when given, the response headers whose charset counts.
+        """
+        if self.bytes_read == 0:
+            self.feed_url = url
+            if headers is not None:
+                self._http_charset = _http_charset(headers)
+        self.feed(bytes(body[self.bytes_read :]))
+        return self.done
+
+    def feed(self, data: bytes) -> None:
+        if self.done or not data:
+            return
+        self.bytes_read += len(data)
+        try:
+            if self._parser is None:
+                data = self._start(data)
+                if self._parser is None:
+                    return
+            self._parser.feed(data)
+            self._consume()
+        except (Unsupported, etree.XMLSyntaxError):
+            self._give_up()
+
+    def read(self, body: bytes) -> list[Post] | None:
+        """A whole body: its posts, or None when feedparser must decide. Fed in slices of
+        the HTTP layer's chunk size, so it stops parsing where a streamed read would."""
+        for start in range(0, len(body), _SLICE):
+            self.feed(body[start : start + _SLICE])
+            if self.done:
+                return self.result
+        return self.close()
+
+    def close(self) -> list[Post] | None:
+        """The end of the body: the posts, or None when the fast path cannot answer."""
+        if self.done:
+            return self.result
+        try:
+            if self._parser is None:
+                raise Unsupported("no root element")
+            self._parser.close()
+            self._consume()
+            if not self._posts:
+                raise Unsupported("no usable items: feedparser tells NoPosts from FeedError")
+        except (Unsupported, etree.XMLSyntaxError):
+            self._give_up()
+            return None
+        self._finish()
+        return self.result
+
+    # Internals
+
+    def _give_up(self) -> None:
+        self.failed = True
+        self._parser = None  # let go of the tree
+
+    def _start(self, data: bytes) -> bytes:
+        """Buffers the prolog until the root element starts; returns the bytes from there."""
+        self._prolog += data
+        if self._encoding() not in _UTF8_LABELS:
+            raise Unsupported("not UTF-8")
+        body = self._prolog
+        if body.startswith(b"\xef\xbb\xbf"):
+            body = body[3:]
+        # latin-1 keeps byte offsets; the markup searched for is ASCII.
+        text = body.decode("latin-1")
+        root = _root_start(text)
+        if root == len(text):
+            if len(text) > 64 * 1024:
+                raise Unsupported("a prolog this long is not a feed the fast path reads")
+            return b""
+        if "<!" in _strip_comments(text[:root]):
+            raise Unsupported("a DOCTYPE: entity declarations are feeds.py's to scrub")
+        self._prolog = b""
+        self._parser = etree.XMLPullParser(
+            events=("start", "end"),
+            encoding="utf-8",
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_blank_text=False,
+        )
+        return body[root:]
+
+    def _encoding(self) -> str:
+        """The label feeds.py would decode with first (see its ``_decode``)."""
+        for bom, codec in _BOMS:
+            if self._prolog.startswith(bom):
+                return codec
+        for signature, codec in _SIGNATURES:
+            if self._prolog.startswith(signature):
+                return codec
+        if self._http_charset:
+            return self._http_charset.lower()
+        match = _XML_ENCODING_RE.match(self._prolog)
+        return match.group(1).decode("ascii").lower() if match else "utf-8"
+
+    def _consume(self) -> None:
+        for event, element in self._parser.read_events():
+            if event == "start":
+                if _XML_BASE in element.attrib:
+                    raise Unsupported("xml:base")
+                if self._item_tag is None:
+                    self._item_tag = _ITEM_TAGS.get(element.tag)
+                    if self._item_tag is None:
+                        raise Unsupported(f"root element {element.tag!r}")
+            elif element.tag == self._item_tag:
+                self._add(element)
+                # Items are done with: drop them so a long feed keeps a small tree.
+                element.clear(keep_tail=True)
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+                if self.result is not None:
+                    return
+
+    def _add(self, item: Any) -> None:
+        parent = item.getparent()
+        if parent is None or (self._item_tag == "item" and parent.tag != "channel"):
+            raise Unsupported("an item outside the channel")
+        fields = _item_fields(item, atom=self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"])
+        title, hrefs, published, updated = fields
+        post = _post(
+            clean_text(title, _TITLE_MAX_LENGTH, markup=False),
+            _first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url),
+            _date(published) or _date(updated),
+            feed_url=self.feed_url,
+            site_url=self.site_url,
+            now=self.now,
+        )
+        if post is None:
+            raise Unsupported("a blank title: feedparser's excerpt fallback decides")
+        previous = self._posts[-1].published if self._posts else None
+        if post.published is None or (previous is not None and post.published > previous):
+            self._in_order = False
+        self._posts.append(post)
+        window = max(self.limit or 0, MIN_WINDOW)
+        if self.limit is not None and self._in_order and len(self._posts) >= window:
+            self._finish()
+
+    def _finish(self) -> None:
+        self.result = _newest_first(self._posts)[: self.limit]
+        self._parser = None
+
+
+def _strip_comments(prolog: str) -> str:
+    return re.sub(r"<!--.*?-->", "", prolog, flags=re.DOTALL)
+
+
+def _item_fields(item: Any, *, atom: bool) -> tuple[str, list[str], str | None, str | None]:
+    """(title, candidate links, published, updated) of one item, exactly as feedparser
+    would see them, or Unsupported."""
+    namespace = f"{{{_ATOM}}}" if atom else ("" if item.tag == "item" else f"{{{_RSS1}}}")
+    title: str | None = None
+    hrefs: list[str] = []
+    link: str | None = None
+    dates: dict[str, str] = {}
+    permalink_guid = False
+    for child in _children(item):
+        tag = child.tag
+        if tag == namespace + "title":
+            title = _once(title, _plain_text(child))
+        elif tag == namespace + "link" and atom:
+            hrefs.extend(_atom_href(child))
+        elif tag == namespace + "link":
+            link = _once(link, _text(child).strip())
+        elif tag == "guid" and not atom:
+            permalink_guid = permalink_guid or child.get("isPermaLink", "true") == "true"
+            if permalink_guid and link is None:
+                raise Unsupported("a permalink guid before the link: feedparser takes it")
+        elif tag in _PUBLISHED or tag in _UPDATED:
+            key = "published" if tag in _PUBLISHED else "updated"
+            if key in dates:
+                raise Unsupported(f"more than one {key} date")
+            dates[key] = _text(child)
+        elif _local_name(tag) in _SENSITIVE:
+            raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
+    if title is None:
+        raise Unsupported("no title")
+    if not atom:
+        if not link:
+            raise Unsupported("no link: feedparser may take the guid")
+        hrefs = [link]
+    return title, hrefs, dates.get("published"), dates.get("updated")
+
+
+def _children(item: Any) -> Iterator[Any]:
+    """The item's children; any sensitive element deeper down means give up (feedparser
+    reads some of them, such as media:title inside media:group)."""
+    for element in item.iterdescendants():
+        if not isinstance(element.tag, str):
+            raise Unsupported("a comment or processing instruction inside an item")
+        if element.getparent() is item:
+            yield element
+        elif _local_name(element.tag) in _SENSITIVE:
+            raise Unsupported(f"a nested {element.tag}")
+
+
+def _once(seen: str | None, value: str) -> str:
+    if seen is not None:
+        raise Unsupported("a repeated field")
+    return value
+
+
+def _text(element: Any) -> str:
+    """The element's text; child elements would be feedparser's serialisation: give up."""
+    if len(element):
+        raise Unsupported("an element with child elements")
+    return str(element.text or "")
+
+
+def _plain_text(element: Any) -> str:
+    """Text that reads the same as markup and as plain text, or Unsupported: whether a
+    title's "<" and "&name;" are markup is feedparser's guess."""
+    text = _text(element)
+    if _MAYBE_MARKUP_RE.search(text):
+        raise Unsupported("text that may be markup")
+    return text
+
+
+def _atom_href(link: Any) -> list[str]:
+    """The link's href when feeds.py would consider it (rel alternate, an HTML type)."""
+    # feedparser lower-cases rel and type and defaults them to alternate and text/html.
+    rel = link.get("rel", "alternate").lower()
+    media_type = link.get("type", "text/html").lower()
+    href = link.get("href")
+    if href is None or media_type in ("", "html", "xhtml", "text"):
+        raise Unsupported("an Atom link feedparser reads differently")
+    if rel == "alternate" and media_type in ("text/html", "application/xhtml+xml"):
+        return [href]
+    return []
+
+
+def _join(base: str, href: str) -> str:
+    """feedparser's resolution of a link against its base (the feed URL: no xml:base here)."""
+    if not href:
+        raise Unsupported("an empty link: feedparser keeps it empty, urljoin would not")
+    try:
+        return urljoin(base, _URI_FIXER_RE.sub(r"\1\3", href))
+    except ValueError as exc:
+        raise Unsupported("a link urljoin refuses") from exc
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2].lower()
+
+
+def _date(value: str | None) -> datetime | None:
+    """RFC 822 and W3C-DTF dates in their usual spelling here; the rest by feedparser."""
+    if value is None:
+        return None
+    if _W3CDTF_RE.match(value):
+        return _parse_rfc3339(value)
+    match = _RFC822_RE.match(value)
+    month = _MONTHS.get(match.group(2)) if match else None
+    if match is None or month is None:
+        return _feedparser_date(value)
+    day, _, year, hour, minute, second, sign, offset_h, offset_m = match.groups()
+    try:
+        moment = datetime(
+            int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
+        )
+    except ValueError:
+        return _feedparser_date(value)
+    if sign:
+        offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
+        moment -= offset if sign == "+" else -offset
+    return moment
+
+
+def _feedparser_date(value: str) -> datetime | None:
+    from feedparser.datetimes import _parse_date  # slow to import: only for odd dates
+
+    from .feeds import _from_struct_time
+
+    return _from_struct_time(_parse_date(value))
