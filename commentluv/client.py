@@ -10,11 +10,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
-
-from . import discovery
 from ._version import __version__
 from .cache import AddCache, Cache, MemoryCache
 from .errors import (
@@ -29,9 +26,13 @@ from .errors import (
 from .feeds import parse_posts
 from .formatting import Format, format_backlink, validate_style
 from .guard import DEFAULT_ALLOWED_PORTS, AddressPolicy
-from .http import Deadline, Fetcher, Resolver, Response
 from .models import Post
 from .urls import normalize_site_url
+
+if TYPE_CHECKING:
+    import requests
+
+    from .http import Deadline, Fetcher, Resolver, Response
 
 __all__ = ["DEFAULT_USER_AGENT", "CommentLuv", "WarmResult"]
 
@@ -75,6 +76,7 @@ class WarmResult:
 class _Found:
     feed_url: str
     response: Response
+    posts: list[Post] | None = None  # the fast path's answer, read while streaming
 
 
 class CommentLuv:
@@ -143,20 +145,35 @@ class CommentLuv:
             allow_private_hosts=allow_private_hosts, allowed_ports=frozenset(allowed_ports)
         )
         self._clock = clock
-        self._fetcher = Fetcher(
-            user_agent=user_agent,
-            policy=self.policy,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            max_redirects=max_redirects,
-            session=session,
-            resolver=resolver,
-        )
+        self._fetcher_options: dict[str, Any] = {
+            "user_agent": user_agent,
+            "policy": self.policy,
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+            "max_redirects": max_redirects,
+            "session": session,
+            "resolver": resolver,
+        }
+        self._fetcher_instance: Fetcher | None = None
+        self._fetcher_lock = threading.Lock()
+
+    @property
+    def _fetcher(self) -> Fetcher:
+        # Built on the first lookup that needs the network: a process answering from a
+        # persistent cache (a CLI run) never imports requests.
+        with self._fetcher_lock:
+            if self._fetcher_instance is None:
+                from .http import Fetcher
+
+                self._fetcher_instance = Fetcher(**self._fetcher_options)
+            return self._fetcher_instance
 
     def close(self) -> None:
         """Wait for background refreshes, then close pooled connections."""
         self._executor.shutdown(wait=True)
-        self._fetcher.close()
+        with self._fetcher_lock:
+            if self._fetcher_instance is not None:
+                self._fetcher_instance.close()
 
     def __enter__(self) -> CommentLuv:
         return self
@@ -355,6 +372,8 @@ class CommentLuv:
             del self._inflight[key]
 
     def _fetch_now(self, site: str, key: str, timeout: float | None, force: bool) -> list[Post]:
+        from .http import Deadline
+
         deadline = Deadline(timeout if timeout is not None else self.timeout)
         locked = False
         try:
@@ -418,14 +437,13 @@ class CommentLuv:
                 # The feed moved or broke: forget it and discover again.
                 logger.info("cached feed %s failed (%s); rediscovering", entry["feed_url"], exc)
         found = self._discover(site, deadline)
-        return self._store(site, found.feed_url, found.response)
+        return self._store(site, found.feed_url, found.response, found.posts)
 
     def _revalidate(self, site: str, entry: dict[str, Any], deadline: Deadline) -> list[Post]:
-        response = self._fetcher.get(
+        response, posts = self._fetch_feed(
             entry["feed_url"],
-            deadline=deadline,
-            max_bytes=self.max_feed_bytes,
-            accept=_FEED_ACCEPT,
+            site,
+            deadline,
             etag=entry.get("etag"),
             last_modified=entry.get("last_modified"),
         )
@@ -433,12 +451,46 @@ class CommentLuv:
             entry = {**entry, "fresh_until": self._clock() + self.posts_ttl}
             self.cache.set(_cache_key(site), entry, self._entry_ttl)
             return _posts_of(entry, None)
-        return self._store(site, entry["feed_url"], response)
+        return self._store(site, entry["feed_url"], response, posts)
 
-    def _store(self, site: str, feed_url: str, response: Response) -> list[Post]:
-        posts = parse_posts(
-            response.body, feed_url=feed_url, site_url=site, headers=response.headers
+    def _fetch_feed(
+        self,
+        url: str,
+        site: str,
+        deadline: Deadline,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> tuple[Response, list[Post] | None]:
+        """GET a feed, parsing it as it streams in: a newest-first feed stops the download
+        after its first items. The posts are None when feedparser must read the body."""
+        from .fastfeed import FeedReader  # imports lxml: on the first feed, not at start-up
+
+        reader = FeedReader(feed_url=url, site_url=site, limit=_MAX_STORED_POSTS)
+        response = self._fetcher.get(
+            url,
+            deadline=deadline,
+            max_bytes=self.max_feed_bytes,
+            accept=_FEED_ACCEPT,
+            etag=etag,
+            last_modified=last_modified,
+            stop=reader,
         )
+        if response.status != 200 or reader.failed:
+            return response, None
+        return response, reader.result if reader.done else reader.close()
+
+    def _store(
+        self, site: str, feed_url: str, response: Response, posts: list[Post] | None = None
+    ) -> list[Post]:
+        if posts is None:
+            posts = parse_posts(
+                response.body,
+                feed_url=feed_url,
+                site_url=site,
+                headers=response.headers,
+                limit=_MAX_STORED_POSTS,
+            )
         entry = {
             "format": _CACHE_FORMAT,
             "feed_url": feed_url,
@@ -451,31 +503,33 @@ class CommentLuv:
         return posts
 
     def _discover(self, site: str, deadline: Deadline) -> _Found:
-        watcher = _HeadWatcher()
+        from . import discovery  # bs4 and friends: only when a lookup needs the network
+
+        scanner = discovery.HeadScanner()
         page = self._fetcher.get(
             site,
             deadline=deadline,
             max_bytes=self.max_page_bytes,
             accept=_PAGE_ACCEPT,
             truncate=True,
-            stop=watcher,
+            stop=scanner,
         )
         content_type = page.headers.get("content-type")
         if discovery.sniff_feed(page.body, content_type):
             return _Found(page.url, page)
-        links = watcher.links if not page.complete and watcher.links else None
+        links = scanner.links if not page.complete and scanner.links else None
         if links is None:
             links = discovery.find_feed_links(page.body, page.url, content_type=content_type)
         linked = {candidate.url for candidate in links.feeds}
         candidates = [
-            *_linked_in_order(links),
+            *links.post_feed_urls(),
             *discovery.guess_feed_urls(page.url, links.platform, limit=self.max_candidates),
         ]
         untried = [url for url in dict.fromkeys(candidates) if url not in (page.url, site)]
         first_error: CommentLuvError | None = None
         for candidate in untried[: self.max_candidates]:
             try:
-                found = self._try_candidate(candidate, page, deadline)
+                found = self._try_candidate(candidate, site, page, deadline)
             except FetchTimeout:
                 raise
             except CommentLuvError as exc:
@@ -487,46 +541,17 @@ class CommentLuv:
                 return found
         raise first_error or FeedNotFound("the site has no discoverable feed", url=site)
 
-    def _try_candidate(self, candidate: str, page: Response, deadline: Deadline) -> _Found | None:
-        response = self._fetcher.get(
-            candidate, deadline=deadline, max_bytes=self.max_feed_bytes, accept=_FEED_ACCEPT
-        )
+    def _try_candidate(
+        self, candidate: str, site: str, page: Response, deadline: Deadline
+    ) -> _Found | None:
+        from . import discovery
+
+        response, posts = self._fetch_feed(candidate, site, deadline)
         if response.url in (page.url, *page.redirects):
             return None  # a guess that redirects back to the home page
         if not discovery.sniff_feed(response.body, response.headers.get("content-type")):
             return None  # a soft-404 page or anything else that is not a feed
-        return _Found(response.url, response)
-
-
-def _linked_in_order(links: discovery.PageLinks) -> list[str]:
-    """Candidate URLs the page itself names: head links first, then body anchors. Comments
-    feeds are left out: their newest entry is a comment, not the commenter's post."""
-    return [c.url for c in (*links.feeds, *links.anchors) if not c.is_comments]
-
-
-class _HeadWatcher:
-    """Stops reading a page once its head is complete and names a feed (the rest of a
-    5 MB homepage is not worth reading). Scans each chunk once."""
-
-    def __init__(self) -> None:
-        self.links: discovery.PageLinks | None = None
-        self._searched = 0
-        self._done = False
-
-    def __call__(self, url: str, body: bytearray) -> bool:
-        if self._done:
-            return False
-        if self._searched == 0 and discovery.sniff_feed(bytes(body[:4096])):
-            self._done = True  # the page is itself a feed: read it all
-            return False
-        # Re-scan a few bytes of the previous chunk in case "</head>" straddles the boundary.
-        end = discovery.head_end(body, self._searched - 16)
-        self._searched = len(body)
-        if end is None:
-            return False
-        self._done = True
-        self.links = discovery.find_feed_links(bytes(body[:end]), url)
-        return any(not candidate.is_comments for candidate in self.links.feeds)
+        return _Found(response.url, response, posts)
 
 
 def _cache_key(site: str) -> str:

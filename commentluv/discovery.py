@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
@@ -29,6 +30,7 @@ from .urls import safe_http_url
 __all__ = [
     "Candidate",
     "FeedKind",
+    "HeadScanner",
     "PageLinks",
     "find_feed_links",
     "guess_feed_urls",
@@ -218,6 +220,40 @@ class PageLinks:
     feeds: tuple[Candidate, ...]
     anchors: tuple[Candidate, ...]
     platform: str | None
+
+    def post_feed_urls(self) -> list[str]:
+        """URLs to try, head links first, then body anchors. Comments feeds are left out:
+        their newest entry is a comment, not the author's post."""
+        return [c.url for c in (*self.feeds, *self.anchors) if not c.is_comments]
+
+
+class HeadScanner:
+    """Fed a page's growing body chunk by chunk, says when to stop reading: once the head is
+    complete and names a posts feed (the rest of a 5 MB homepage is not worth reading).
+
+    Scans each chunk once; ``links`` holds what the head named.
+    """
+
+    def __init__(self) -> None:
+        self.links: PageLinks | None = None
+        self._searched = 0
+        self._done = False
+
+    def __call__(self, url: str, body: bytearray, headers: Mapping[str, str]) -> bool:
+        if self._done:
+            return False
+        if self._searched == 0 and sniff_feed(bytes(body[:4096])):
+            self._done = True  # the page is itself a feed: read it all
+            return False
+        # Re-scan a few bytes of the previous chunk in case "</head>" straddles the boundary.
+        end = head_end(body, self._searched - 16)
+        self._searched = len(body)
+        if end is None:
+            return False
+        self._done = True
+        content_type = headers.get("content-type")
+        self.links = find_feed_links(bytes(body[:end]), url, content_type=content_type)
+        return bool(self.links.post_feed_urls())
 
 
 # html.parser is slow per tag and quadratic on some unclosed markup, so the parser only ever

@@ -247,9 +247,9 @@ class Response:
     redirects: tuple[str, ...] = field(default=())
 
 
-StopReading = Callable[[str, bytearray], bool]
-"""Called after each chunk with the final URL and the body read so far (do not keep the
-buffer); True stops reading."""
+StopReading = Callable[[str, bytearray, Mapping[str, str]], bool]
+"""Called after each chunk with the final URL, the body read so far (do not keep the
+buffer) and the response headers; True stops reading."""
 
 
 class Fetcher:
@@ -417,7 +417,7 @@ class Fetcher:
                     if not truncate:
                         raise ResponseTooLarge(f"body is over the {max_bytes}-byte cap", url=url)
                     return bytes(body[:max_bytes]), False
-                if stop is not None and stop(url, body):
+                if stop is not None and stop(url, body, response.headers):
                     return bytes(body), False
                 deadline.check(url)
         except CommentLuvError:

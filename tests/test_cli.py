@@ -181,3 +181,24 @@ def test_default_cache_path_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_cache_path() == tmp_path / "home" / ".cache" / "commentluv" / "cache.sqlite3"
+
+
+def test_a_cached_run_never_imports_the_network_stack(blog, capsys, cache_home):
+    # A CLI lookup answered from the cache file must stay cheap to start: no requests, bs4,
+    # feedparser or lxml import (they cost most of a cold start).
+    run(capsys, "--allow-private-hosts", "--name", "Ann", blog.url)
+    code = (
+        "import sys\n"
+        "from commentluv.cli import main\n"
+        f"status = main(['--allow-private-hosts', '--name', 'Ann', {blog.url!r}])\n"
+        "heavy = [m for m in ('requests', 'urllib3', 'bs4', 'feedparser', 'lxml') if m in sys.modules]\n"
+        "print('STATUS', status, 'HEAVY', heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.splitlines() == [
+        ".-= Ann's last blog ..Second & last =-.",
+        "STATUS 0 HEAVY []",
+    ]
+    assert blog.paths() == ["/", "/atom.xml"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,39 @@ def test_lookup_many_does_not_let_a_slow_site_hold_up_the_others(site):
     assert isinstance(results[site.url + "/slow/"], FetchTimeout)
     assert all(isinstance(results[url], Post) for url in fast_urls)
     assert elapsed < 1.6
+
+
+def big_feed(items: int, *, oldest_first: bool = False) -> bytes:
+    """A full-content RSS feed of about 2 KB per item."""
+    days = range(items) if not oldest_first else range(items - 1, -1, -1)
+    entries = "".join(
+        f"<item><title>Post {items - day}</title><link>/p/{items - day}/</link>"
+        f"<pubDate>{(datetime(2026, 11, 20) - timedelta(days=day)):%a, %d %b %Y} 10:00:00 +0000</pubDate>"
+        f"<description>{'Full content. ' * 140}</description></item>"
+        for day in days
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Big</title>'
+        f"<link>http://big.example/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+def test_a_big_newest_first_feed_is_read_only_as_far_as_needed(site, recorded):
+    feed = big_feed(1000)
+    assert len(feed) > 2_000_000
+    site.add("/", wordpress_home("/feed/"))
+    site.add("/feed/", feed, headers={"Content-Type": "application/rss+xml"})
+    post = client(max_feed_bytes=4 * 1024 * 1024).latest(site.url)
+    assert post.title == "Post 1000"
+    feed_read = recorded[1]
+    assert not feed_read.complete
+    assert len(feed_read.body) <= 256 * 1024
+
+
+def test_an_oldest_first_feed_is_read_to_the_end(site, recorded):
+    feed = big_feed(300, oldest_first=True)
+    site.add("/", wordpress_home("/feed/"))
+    site.add("/feed/", feed, headers={"Content-Type": "application/rss+xml"})
+    assert client().latest(site.url).title == "Post 300"
+    assert recorded[1].complete
+    assert len(recorded[1].body) == len(feed)

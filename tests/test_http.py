@@ -174,7 +174,7 @@ def test_stop_callback_ends_the_read_early(site):
     site.add("/page", b"<head></head>" + b"x" * 3 * MiB)
     seen = []
 
-    def stop(url, body):
+    def stop(url, body, headers):
         seen.append(len(body))
         return len(body) >= 32 * 1024
 
