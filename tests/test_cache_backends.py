@@ -80,8 +80,17 @@ def django_settings():
     from django.conf import settings
 
     if not settings.configured:
+        with socket.socket() as probe:  # a port nothing listens on: a Redis that is down
+            probe.bind(("127.0.0.1", 0))
+            dead_port = probe.getsockname()[1]
         settings.configure(
-            CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+            CACHES={
+                "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+                "down": {
+                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": f"redis://127.0.0.1:{dead_port}/0",
+                },
+            }
         )
 
 
@@ -331,3 +340,15 @@ def test_django_adapter_uses_the_configured_cache(django_settings):
     short = "commentluv:sha256:" + hashlib.sha256(key.encode()).hexdigest()
     # The long key was shortened for backends such as memcached (250 bytes at most).
     assert caches["default"].get(short) == {"a": 1}
+
+
+def test_django_backend_failures_are_logged_misses(django_settings, caplog):
+    cache = DjangoCache("down")
+    with caplog.at_level(logging.WARNING, logger="commentluv"):
+        cache.set("k", {"a": 1}, ttl=60)
+        assert cache.get("k") is None
+        assert cache.add("lock", True, ttl=5) is True
+        cache.delete("k")
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # then the backend is left alone for retry_after
+    assert "Django (down) cache unavailable" in warnings[0].getMessage()
