@@ -17,9 +17,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
-from cachetools import TLRUCache
+if TYPE_CHECKING:
+    from cachetools import TLRUCache
 
 __all__ = [
     "SERIAL_VERSION",
@@ -70,6 +71,9 @@ class MemoryCache:
     (least recently used entries go first when full)."""
 
     def __init__(self, maxsize: int = 10_000, *, timer: Callable[[], float] = time.monotonic):
+        # Imported here: the CLI, which caches in SQLite, starts faster without it.
+        from cachetools import TLRUCache
+
         # Each value is stored with its own expiry time; TLRUCache asks for it on insertion.
         self._entries: TLRUCache[str, tuple[float, Any]] = TLRUCache(
             maxsize=maxsize, ttu=lambda _key, entry, _now: entry[0], timer=timer
