@@ -208,7 +208,7 @@ class CommentLuv:
         entry = self._entry(key)
         if entry is None or "error" in entry:
             return None
-        return Post.from_dict(entry["posts"][0])
+        return _posts_of(entry, 1)[0]
 
     def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now, whatever the cache holds, and cache them.
