@@ -27,7 +27,7 @@ from .feeds import parse_posts
 from .formatting import Format, format_backlink, validate_style
 from .guard import DEFAULT_ALLOWED_PORTS, AddressPolicy
 from .models import Post
-from .urls import normalize_site_url
+from ._urls import normalize_site_url
 
 if TYPE_CHECKING:
     import requests

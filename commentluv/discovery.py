@@ -24,8 +24,8 @@ from bs4.element import Tag
 from bs4.exceptions import ParserRejectedMarkup
 from bs4.filter import SoupStrainer
 
-from .text import clean_text
-from .urls import safe_http_url
+from ._text import clean_text
+from ._urls import safe_http_url
 
 __all__ = [
     "Candidate",

@@ -46,7 +46,7 @@ from .feeds import (
     _root_start,
 )
 from .models import Post
-from .text import clean_text
+from ._text import clean_text
 
 __all__ = ["MIN_WINDOW", "FeedReader", "Unsupported"]
 

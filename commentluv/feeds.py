@@ -30,8 +30,8 @@ from typing import Any
 
 from .errors import FeedError, NoPosts
 from .models import Post
-from .text import clean_text
-from .urls import safe_http_url
+from ._text import clean_text
+from ._urls import safe_http_url
 
 __all__ = ["parse_posts"]
 

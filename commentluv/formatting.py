@@ -22,8 +22,8 @@ from typing import Literal, get_args
 from urllib.parse import quote, urlsplit
 
 from .models import Post
-from .text import clean_text
-from .urls import MAX_URL_LENGTH, safe_http_url
+from ._text import clean_text
+from ._urls import MAX_URL_LENGTH, safe_http_url
 
 __all__ = ["STYLES", "Format", "format_backlink", "validate_style", "validate_template"]
 

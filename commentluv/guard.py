@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .errors import BlockedURL
-from .urls import canonical_host
+from ._urls import canonical_host
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
 

@@ -38,7 +38,7 @@ from .errors import (
     TooManyRedirects,
 )
 from .guard import AddressPolicy
-from .urls import safe_http_url
+from ._urls import safe_http_url
 
 __all__ = ["Deadline", "Fetcher", "Resolver", "Response", "system_resolver"]
 
