@@ -24,8 +24,8 @@ from pathlib import Path
 
 from commentluv import CommentLuv
 from commentluv.cache import Cache, MemoryCache
-from commentluv.django_cache import DjangoCache
-from commentluv.sqlite_cache import SQLiteCache
+from commentluv.cache.django import DjangoCache
+from commentluv.cache.sqlite import SQLiteCache
 
 FEED = (
     Path(__file__).parent.parent / "tests" / "fixtures" / "feeds" / "wordpress_rss2.xml"
@@ -94,7 +94,7 @@ def main() -> None:
             "django-locmem": DjangoCache(),
         }
         if redis is not None:
-            from commentluv.redis_cache import RedisCache
+            from commentluv.cache.redis import RedisCache
 
             backends["redis"] = RedisCache(redis)
         for name, cache in backends.items():

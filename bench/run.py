@@ -144,7 +144,7 @@ def cache_and_revalidation(sites: list[Site]) -> dict[str, Any]:
         timings.append(time.perf_counter_ns() - start)
     hit = control(site, "/__reset__")
     # Past the posts' freshness: the next lookup revalidates the cached feed (ETag → 304).
-    now[0] += luv.posts_ttl + 1
+    now[0] += luv.freshness.posts_ttl + 1
     refresh = getattr(luv, "refresh", None)  # forces the fetch even if stale posts may be served
     (refresh or luv.latest)(url)
     luv.close()
@@ -168,7 +168,7 @@ def bytes_read(sites: list[Site]) -> dict[str, Any]:
     """Body bytes commentluv itself read (the servers' counts include what the kernel
     buffered for a client that had already stopped reading)."""
     from commentluv import CommentLuv
-    from commentluv.http import Fetcher
+    from commentluv._net.fetcher import Fetcher
 
     read: list[int] = []
     original = Fetcher.get

@@ -4,8 +4,12 @@
     >>> commentluv.backlink("Jaden Daniels", "jadendaniels.example")   # doctest: +SKIP
     ".-= Jaden Daniels's last blog ..Addictions…You Can Overcome Them =-."
 
-The HTTP stack is imported on first use, so importing the package (and ``commentluv --help``)
-stays fast.
+:class:`CommentLuv` is the client (share one per process); the module-level
+:func:`latest`, :func:`recent` and :func:`backlink` use a default client, which
+:func:`configure` or :func:`set_default_client` replace. Options live in
+:mod:`commentluv.config`, errors in :mod:`commentluv.errors`, caches in
+:mod:`commentluv.cache`. The HTTP stack is imported on first use, so importing the package
+(and ``commentluv --help``) stays fast.
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from ._net.deadline import Deadline
+from ._net.transport import MockResponse, MockTransport, Request, Transport, TransportResponse
 from ._version import __version__
 from .cache import AddCache, Cache, MemoryCache, NullCache
+from .client import CommentLuv
+from .config import AddressPolicy, Freshness, Limits, Timeouts
 from .errors import (
     BlockedURL,
     ChallengePage,
@@ -27,47 +35,65 @@ from .errors import (
     HTTPStatusError,
     InvalidURL,
     NoPosts,
+    NotFound,
     ResponseTooLarge,
     TooManyRedirects,
 )
-from .formatting import STYLES, format_backlink
-from .models import Post
+from .formatting import STYLES, Format, format_backlink, validate_style, validate_template
+from .models import LookupResult, Post
 
 if TYPE_CHECKING:
-    from .client import CommentLuv, WarmResult
-    from .formatting import Format
+    from ._net.http import HTTPTransport
 
 __all__ = [
     "STYLES",
     "AddCache",
+    "AddressPolicy",
     "BlockedURL",
     "Cache",
     "ChallengePage",
     "CommentLuv",
     "CommentLuvError",
+    "Deadline",
     "FeedError",
     "FeedNotFound",
     "FetchError",
     "FetchTimeout",
+    "Format",
+    "Freshness",
     "HTTPStatusError",
+    "HTTPTransport",
     "InvalidURL",
+    "Limits",
+    "LookupResult",
     "MemoryCache",
+    "MockResponse",
+    "MockTransport",
     "NoPosts",
+    "NotFound",
     "NullCache",
     "Post",
+    "Request",
     "ResponseTooLarge",
+    "Timeouts",
     "TooManyRedirects",
-    "WarmResult",
+    "Transport",
+    "TransportResponse",
     "__version__",
     "backlink",
+    "configure",
     "default_client",
     "format_backlink",
     "latest",
     "recent",
+    "set_default_client",
+    "validate_style",
+    "validate_template",
 ]
 
 logging.getLogger("commentluv").addHandler(logging.NullHandler())
 
+# The one piece of module state: the client behind the module-level functions.
 _default_client: CommentLuv | None = None
 _default_lock = threading.Lock()
 
@@ -77,10 +103,30 @@ def default_client() -> CommentLuv:
     global _default_client
     with _default_lock:
         if _default_client is None:
-            from .client import CommentLuv
-
             _default_client = CommentLuv()
         return _default_client
+
+
+def set_default_client(client: CommentLuv) -> CommentLuv | None:
+    """Make ``client`` the one behind :func:`latest`, :func:`recent` and :func:`backlink`.
+
+    Returns the previous default client (not closed: it may be shared), or None.
+    """
+    global _default_client
+    with _default_lock:
+        previous, _default_client = _default_client, client
+    return previous
+
+
+def configure(**options: Any) -> CommentLuv:
+    """Build the default client with ``options`` (any :class:`CommentLuv` keyword), e.g.
+    ``commentluv.configure(timeout=2.5, cache=SQLiteCache("luv.sqlite3"))``; the previous
+    default client is closed. Returns the new client."""
+    client = CommentLuv(**options)
+    previous = set_default_client(client)
+    if previous is not None:
+        previous.close()
+    return client
 
 
 def latest(url: str, *, timeout: float | None = None) -> Post:
@@ -109,9 +155,13 @@ def backlink(
 
 
 def __getattr__(name: str) -> Any:
-    # The client lives with the HTTP stack; import it only when asked for.
-    if name in ("CommentLuv", "WarmResult"):
-        from . import client
+    # The real transport imports requests: only when asked for.
+    if name == "HTTPTransport":
+        from ._net.http import HTTPTransport
 
-        return getattr(client, name)
+        return HTTPTransport
     raise AttributeError(f"module 'commentluv' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -22,9 +22,9 @@ from .errors import CommentLuvError
 from .formatting import STYLES, format_backlink, validate_style
 
 if TYPE_CHECKING:
+    from .cache.sqlite import SQLiteCache
     from .client import CommentLuv
     from .models import Post
-    from .sqlite_cache import SQLiteCache
 
 __all__ = ["default_cache_path", "main"]
 
@@ -149,7 +149,7 @@ def default_cache_path() -> Path:
 def _open_cache(args: argparse.Namespace) -> SQLiteCache | NullCache:
     if args.no_cache:
         return NullCache()
-    from .sqlite_cache import SQLiteCache
+    from .cache.sqlite import SQLiteCache
 
     return SQLiteCache(args.cache or default_cache_path())
 

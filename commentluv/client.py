@@ -1,4 +1,7 @@
-"""The client: orchestrates URL checks, cache, fetching, discovery, parsing and formatting."""
+"""The client: the public lookup methods and the refresh policy (what the cache answers, when
+to fetch, what to remember). The network sequence is ``_lookup``'s, the cache format
+``_store``'s, the options ``config``'s.
+"""
 
 from __future__ import annotations
 
@@ -8,171 +11,103 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._version import __version__
-from .cache import AddCache, Cache, MemoryCache
-from .errors import (
-    CommentLuvError,
-    FeedError,
-    FeedNotFound,
-    FetchTimeout,
-    HTTPStatusError,
-    InvalidURL,
-    error_from_dict,
-)
-from .feeds import parse_posts
-from .formatting import Format, format_backlink, validate_style
-from .guard import DEFAULT_ALLOWED_PORTS, AddressPolicy
-from .models import Post
+from ._singleflight import SingleFlight
+from ._store import FailedEntry, SiteEntry, SiteStore
 from ._urls import normalize_site_url
+from ._version import __version__
+from .cache import Cache, MemoryCache
+from .config import SHORTHANDS, AddressPolicy, Freshness, Limits, Timeouts, merge
+from .errors import CommentLuvError, InvalidURL
+from .formatting import Format, format_backlink, validate_style
+from .models import LookupResult, Post
 
 if TYPE_CHECKING:
-    import requests
+    from typing_extensions import Unpack
 
-    from .http import Deadline, Fetcher, Resolver, Response
+    from ._net.deadline import Deadline
+    from ._net.fetcher import Fetcher
+    from ._net.http import Resolver
+    from ._net.transport import Transport
+    from .config import Shorthands
 
-__all__ = ["DEFAULT_USER_AGENT", "CommentLuv", "WarmResult"]
+__all__ = ["DEFAULT_USER_AGENT", "CommentLuv"]
 
 logger = logging.getLogger("commentluv")
 
 DEFAULT_USER_AGENT = f"commentluv/{__version__} (+https://github.com/commentluv/commentluv)"
-MiB = 1024 * 1024
-
-_PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-_FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
-    " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
-)
-# One cache entry per site, a JSON-ready dict (so any backend can store it), under the key
-# "commentluv:site:<normalised site URL>":
-#   {"format": 1, "feed_url": str, "posts": [Post.to_dict(), ...] (newest first, at most 50),
-#    "etag": str | None, "last_modified": str | None, "fresh_until": Unix time}
-# or, after a failed lookup (kept for error_ttl): {"format": 1, "error": {"kind", "message"}}.
-# Bump the number when the shape changes: entries of another format read as misses.
-_CACHE_FORMAT = 1
-_MAX_STORED_POSTS = 50
-# How often a lookup checks whether another process's fetch of the same site has finished.
-_LOCK_POLL = 0.05
 
 _R = TypeVar("_R")
-
-
-@dataclass(frozen=True)
-class WarmResult:
-    """What :meth:`CommentLuv.warm` did for one URL: its posts, or the error."""
-
-    posts: tuple[Post, ...]
-    error: CommentLuvError | None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass(frozen=True)
-class _Found:
-    feed_url: str
-    response: Response
-    posts: list[Post] | None = None  # the fast path's answer, read while streaming
 
 
 class CommentLuv:
     """A configured commentluv client. Thread-safe: share one per process.
 
-    ``timeout`` is the total time budget of one lookup, across every request it makes;
-    ``connect_timeout``/``read_timeout`` bound each socket operation inside it. The cache
-    keeps the site→feed mapping for ``feed_ttl`` seconds, considers posts fresh for
-    ``posts_ttl`` (then revalidates with ETag/Last-Modified), and remembers failures for
-    ``error_ttl``. For ``stale_ttl`` seconds past ``posts_ttl``, lookups answer at once with
-    the stale posts while one background refresh runs. ``allow_private_hosts`` lets lookups
-    reach loopback and private addresses on any port (tests and intranets); keep it off for
-    URLs typed by strangers.
+    Options come grouped (``timeouts``, ``limits``, ``freshness``, ``policy``: see
+    :mod:`commentluv.config` for each field and its default) or as shorthands for the common
+    fields (``timeout``, ``connect_timeout``, ``read_timeout``, ``max_page_bytes``,
+    ``max_feed_bytes``, ``max_redirects``, ``max_candidates``, ``max_workers``,
+    ``posts_ttl``, ``stale_ttl``, ``feed_ttl``, ``error_ttl``, ``allow_private_hosts``,
+    ``allowed_ports``); a group and its own shorthands together are refused.
 
-    A ``session`` passed in is dedicated to commentluv: its guarded adapters are mounted on
-    it, and its proxy, ``.netrc`` and cookie handling are turned off.
+    ``cache`` defaults to a :class:`~commentluv.cache.MemoryCache`. ``transport`` is the
+    seam to the network (default: an :class:`~commentluv.HTTPTransport` built from the
+    timeouts and ``resolver``; tests pass a :class:`~commentluv.MockTransport`); a transport
+    passed in is not closed by :meth:`close`. ``clock`` is the wall clock cache freshness
+    is judged by.
     """
 
     def __init__(
         self,
         *,
-        user_agent: str = DEFAULT_USER_AGENT,
-        timeout: float = 10.0,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 5.0,
-        max_page_bytes: int = 2 * MiB,
-        max_feed_bytes: int = 2 * MiB,
-        max_redirects: int = 5,
-        max_candidates: int = 5,
+        timeouts: Timeouts | None = None,
+        limits: Limits | None = None,
+        freshness: Freshness | None = None,
+        policy: AddressPolicy | None = None,
         cache: Cache | None = None,
-        feed_ttl: float = 3 * 24 * 3600,
-        posts_ttl: float = 3600,
-        error_ttl: float = 300,
-        stale_ttl: float = 24 * 3600,
-        session: requests.Session | None = None,
-        allow_private_hosts: bool = False,
-        allowed_ports: Iterable[int] = DEFAULT_ALLOWED_PORTS,
-        max_workers: int = 8,
+        transport: Transport | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
         resolver: Resolver | None = None,
         clock: Callable[[], float] = time.time,
+        **shorthands: Unpack[Shorthands],
     ) -> None:
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
-        self.timeout = timeout
-        self.max_page_bytes = max_page_bytes
-        self.max_feed_bytes = max_feed_bytes
-        self.max_candidates = max_candidates
+        unknown = sorted(set(shorthands) - set(SHORTHANDS))
+        if unknown:
+            raise TypeError(f"CommentLuv() got unexpected keyword arguments: {', '.join(unknown)}")
+        if transport is not None and resolver is not None:
+            raise TypeError("pass resolver= to the HTTPTransport given as transport=")
+        self.timeouts = merge(timeouts, Timeouts, shorthands)
+        self.limits = merge(limits, Limits, shorthands)
+        self.freshness = merge(freshness, Freshness, shorthands)
+        self.policy = merge(policy, AddressPolicy, shorthands)
+        self.user_agent = user_agent
         self.cache: Cache = cache if cache is not None else MemoryCache()
-        self.feed_ttl = feed_ttl
-        self.posts_ttl = posts_ttl
-        self.error_ttl = error_ttl
-        self.stale_ttl = stale_ttl
-        # An entry must outlive its stale window, and keeps its feed URL for feed_ttl.
-        self._entry_ttl = max(feed_ttl, posts_ttl + stale_ttl)
-        self.max_workers = max_workers
-        self._add = self.cache.add if isinstance(self.cache, AddCache) else None
+        self._store = SiteStore(self.cache, self.freshness, clock)
+        self._flight: SingleFlight[LookupResult] = SingleFlight()
         # Commenters' URLs repeat: skip re-normalising them on every lookup.
-        self._resolved = functools.lru_cache(maxsize=1024)(self._resolve_site)
-        self._inflight: dict[str, Future[list[Post]]] = {}
-        self._inflight_lock = threading.Lock()
+        self._site = functools.lru_cache(maxsize=1024)(self._check_site)
         # Threads start on the first background refresh, never on a cache hit.
         self._executor = ThreadPoolExecutor(
-            max_workers=min(4, max(1, max_workers)), thread_name_prefix="commentluv-refresh"
+            max_workers=min(4, self.limits.max_workers), thread_name_prefix="commentluv-refresh"
         )
-        self.policy = AddressPolicy(
-            allow_private_hosts=allow_private_hosts, allowed_ports=frozenset(allowed_ports)
-        )
-        self._clock = clock
-        self._fetcher_options: dict[str, Any] = {
-            "user_agent": user_agent,
-            "policy": self.policy,
-            "connect_timeout": connect_timeout,
-            "read_timeout": read_timeout,
-            "max_redirects": max_redirects,
-            "session": session,
-            "resolver": resolver,
-        }
+        self._transport = transport
+        self._resolver = resolver
         self._fetcher_instance: Fetcher | None = None
         self._fetcher_lock = threading.Lock()
 
     @property
-    def _fetcher(self) -> Fetcher:
-        # Built on the first lookup that needs the network: a process answering from a
-        # persistent cache (a CLI run) never imports requests.
-        with self._fetcher_lock:
-            if self._fetcher_instance is None:
-                from .http import Fetcher
-
-                self._fetcher_instance = Fetcher(**self._fetcher_options)
-            return self._fetcher_instance
+    def timeout(self) -> float:
+        """The total time budget of one lookup, in seconds."""
+        return self.timeouts.total
 
     def close(self) -> None:
-        """Wait for background refreshes, then close pooled connections."""
+        """Wait for background refreshes, then close the connections this client opened."""
         self._executor.shutdown(wait=True)
         with self._fetcher_lock:
-            if self._fetcher_instance is not None:
+            if self._fetcher_instance is not None and self._transport is None:
                 self._fetcher_instance.close()
 
     def __enter__(self) -> CommentLuv:
@@ -185,16 +120,26 @@ class CommentLuv:
 
     def latest(self, url: str, *, timeout: float | None = None) -> Post:
         """The newest post of the site at ``url``. Raises a :class:`CommentLuvError`."""
-        return self._posts(url, 1, timeout)[0]
+        return _raise_or_posts(self._answer(url, 1, timeout))[0]
 
     def recent(self, url: str, limit: int = 10, *, timeout: float | None = None) -> list[Post]:
         """Up to ``limit`` posts of the site at ``url``, newest first.
 
         Raises a :class:`CommentLuvError`; never returns an empty list.
         """
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        return self._posts(url, limit, timeout)
+        _check_limit(limit)
+        return _raise_or_posts(self._answer(url, limit, timeout))
+
+    def lookup(
+        self, url: str, limit: int = 1, *, refresh: bool = False, timeout: float | None = None
+    ) -> LookupResult:
+        """Up to ``limit`` posts, or the error, saying whether the answer came from the
+        cache; never raises a :class:`CommentLuvError`. ``refresh`` skips the cache."""
+        _check_limit(limit)
+        try:
+            return self._answer(url, limit, timeout, refresh=refresh)
+        except CommentLuvError as exc:  # the URL itself is refused
+            return LookupResult((), exc, cached=False)
 
     def cached(self, url: str) -> Post | None:
         """The newest post the cache holds for ``url``, fresh or stale, else None.
@@ -202,32 +147,21 @@ class CommentLuv:
         Never touches the network and never raises for a bad URL: made for render paths.
         """
         try:
-            key = self._site_key(url)[1]
+            entry = self._store.read(self._site(url))
         except CommentLuvError:
             return None
-        entry = self._entry(key)
-        if entry is None or "error" in entry:
-            return None
-        return _posts_of(entry, 1)[0]
+        return entry.posts(1)[0] if isinstance(entry, SiteEntry) else None
 
     def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now, whatever the cache holds, and cache them.
 
         Raises a :class:`CommentLuvError` (cached posts are kept when the fetch fails).
         """
-        site, key = self._site_key(url)
-        return self._shared_fetch(site, key, timeout, force=True)
+        return _raise_or_posts(self._answer(url, None, timeout, refresh=True))
 
-    def warm(self, urls: Iterable[str], *, timeout: float | None = None) -> dict[str, WarmResult]:
+    def warm(self, urls: Iterable[str], *, timeout: float | None = None) -> dict[str, LookupResult]:
         """Refresh many sites concurrently (a cron job, a site build): input URL → result."""
-
-        def one(url: str) -> WarmResult:
-            try:
-                return WarmResult(tuple(self.refresh(url, timeout=timeout)), None)
-            except CommentLuvError as exc:
-                return WarmResult((), exc)
-
-        return self._map(one, urls)
+        return self._map(lambda url: self.lookup(url, 50, refresh=True, timeout=timeout), urls)
 
     def backlink(
         self,
@@ -262,10 +196,8 @@ class CommentLuv:
         """
 
         def one(url: str) -> Post | CommentLuvError:
-            try:
-                return self.latest(url, timeout=timeout)
-            except CommentLuvError as exc:
-                return exc
+            result = self.lookup(url, timeout=timeout)
+            return result.error or result.posts[0]
 
         return self._map(one, urls)
 
@@ -273,301 +205,148 @@ class CommentLuv:
         unique = list(dict.fromkeys(urls))
         if not unique:
             return {}
-        workers = max(1, min(self.max_workers, len(unique)))
+        workers = max(1, min(self.limits.max_workers, len(unique)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="commentluv") as pool:
             return dict(zip(unique, pool.map(work, unique), strict=True))
 
-    # The lookup. The hit path (fresh or stale entry) makes no request and starts no thread.
+    # The refresh policy. A hit (fresh or stale entry) makes no request and starts no thread.
 
-    def _posts(self, url: str, limit: int, timeout: float | None) -> list[Post]:
-        site, key = self._site_key(url)
-        entry = self._entry(key)
-        if entry is not None:
-            if "error" in entry:
-                raise error_from_dict(entry["error"], url=site)
-            fresh_until = entry["fresh_until"]
-            now = self._clock()
-            if now < fresh_until:
-                return _posts_of(entry, limit)
-            if now < fresh_until + self.stale_ttl:
-                self._refresh_in_background(site, key)
-                return _posts_of(entry, limit)
-        return self._shared_fetch(site, key, timeout)[:limit]
+    def _answer(
+        self, url: str, limit: int | None, timeout: float | None, *, refresh: bool = False
+    ) -> LookupResult:
+        """The answer for ``url``: from the cache when it can, else from one shared fetch.
+        Raises only for a URL that may not be looked up at all."""
+        site = self._site(url)
+        if not refresh:
+            entry = self._store.read(site)
+            if isinstance(entry, FailedEntry):
+                return LookupResult((), entry.to_error(site), cached=True)
+            if entry is not None and (
+                self._store.is_fresh(entry) or self._refresh_behind(site, entry)
+            ):
+                return LookupResult(tuple(entry.posts(limit)), None, cached=True)
+        total = timeout if timeout is not None else self.timeouts.total
+        try:
+            result = self._flight.run(
+                site, lambda: self._fetch(site, total, force=refresh), wait=total
+            )
+        except CommentLuvError as exc:  # the wait for another thread's fetch timed out
+            return LookupResult((), exc, cached=False)
+        return result if limit is None else replace(result, posts=result.posts[:limit])
 
-    def _site_key(self, url: str) -> tuple[str, str]:
-        """The normalised site URL and its cache key; raises for a URL that may not be fetched."""
-        if not isinstance(url, str):  # unhashable input would break the LRU cache
+    def _check_site(self, url: str) -> str:
+        """The normalised site URL; raises for a URL that may not be fetched."""
+        if not isinstance(url, str):
             raise InvalidURL("URL must be a string")
-        return self._resolved(url)
-
-    def _resolve_site(self, url: str) -> tuple[str, str]:
         site = normalize_site_url(url)
         self.policy.check_url(site)
-        return site, _cache_key(site)
+        return site
 
-    def _entry(self, key: str) -> dict[str, Any] | None:
-        entry = self.cache.get(key)
-        if isinstance(entry, dict) and entry.get("format") == _CACHE_FORMAT:
-            return entry
-        return None  # missing, or written by another version
-
-    def _is_fresh(self, entry: dict[str, Any] | None) -> bool:
-        return entry is not None and ("error" in entry or entry["fresh_until"] > self._clock())
-
-    def _refresh_in_background(self, site: str, key: str) -> None:
-        future, owner = self._claim(key)
-        if not owner:
-            return
-        try:
-            job = self._executor.submit(self._fetch, site, key, None, False, future)
-        except RuntimeError:  # the client is closed: serve the stale posts, refresh nothing
-            self._release(key)
-            future.cancel()
-            return
-        job.add_done_callback(_log_unexpected_failure)
-
-    def _shared_fetch(
-        self, site: str, key: str, timeout: float | None, *, force: bool = False
-    ) -> list[Post]:
-        """Fetch the site, or wait for the fetch of it already running in this client."""
-        future, owner = self._claim(key)
-        if owner:
-            return self._fetch(site, key, timeout, force, future)
-        try:
-            return future.result(timeout=timeout if timeout is not None else self.timeout)
-        except FutureTimeout:
-            raise FetchTimeout("the lookup's deadline passed", url=site) from None
-
-    def _claim(self, key: str) -> tuple[Future[list[Post]], bool]:
-        """The in-flight fetch of ``key``, and whether the caller has just become its owner."""
-        with self._inflight_lock:
-            future = self._inflight.get(key)
-            if future is not None:
-                return future, False
-            future = self._inflight[key] = Future()
-            return future, True
-
-    def _fetch(
-        self,
-        site: str,
-        key: str,
-        timeout: float | None,
-        force: bool,
-        future: Future[list[Post]],
-    ) -> list[Post]:
-        """Run the fetch the caller owns and hand its outcome to everyone waiting on it."""
-        try:
-            posts = self._fetch_now(site, key, timeout, force)
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
-        else:
-            future.set_result(posts)
-            return posts
-        finally:
-            self._release(key)
-
-    def _release(self, key: str) -> None:
-        with self._inflight_lock:
-            del self._inflight[key]
-
-    def _fetch_now(self, site: str, key: str, timeout: float | None, force: bool) -> list[Post]:
-        from .http import Deadline
-
-        deadline = Deadline(timeout if timeout is not None else self.timeout)
-        locked = False
-        try:
-            if not force:
-                locked = self._lock_site(site, key, deadline)
-            entry = self._entry(key)
-            if entry is not None and not force and self._is_fresh(entry):
-                # Another thread or process has just fetched it.
-                if "error" in entry:
-                    raise error_from_dict(entry["error"], url=site)
-                return _posts_of(entry, None)
-            if entry is not None and "error" in entry:
-                entry = None
-            return self._refresh_or_fall_back(site, key, entry, deadline)
-        finally:
-            if locked:
-                self.cache.delete(_lock_key(site))
-            deadline.close()
-
-    def _lock_site(self, site: str, key: str, deadline: Deadline) -> bool:
-        """Take the shared backend's short lock on fetching ``site``; True when taken.
-
-        While another process holds it, wait for that process's result for up to half the
-        deadline, then fetch anyway (its fetch may have died). Backends without ``add``
-        have no such lock.
-        """
-        if self._add is None:
+    def _refresh_behind(self, site: str, entry: SiteEntry) -> bool:
+        """Within the stale window: start one background refresh and serve the entry."""
+        if not self._store.is_servable_stale(entry):
             return False
-        give_up = time.monotonic() + deadline.remaining() / 2
-        while not self._add(_lock_key(site), True, self.timeout + 1):
-            if self._is_fresh(self._entry(key)) or time.monotonic() >= give_up:
-                return False
-            time.sleep(_LOCK_POLL)
+        job = self._flight.start(
+            site, lambda: self._fetch(site, self.timeouts.total, force=False), self._executor
+        )
+        if job is not None:
+            job.add_done_callback(_log_unexpected_failure)
         return True
 
-    def _refresh_or_fall_back(
-        self, site: str, key: str, entry: dict[str, Any] | None, deadline: Deadline
-    ) -> list[Post]:
-        try:
-            return self._refresh(site, entry, deadline)
-        except CommentLuvError as exc:
-            if entry is None:
-                self.cache.set(
-                    key, {"format": _CACHE_FORMAT, "error": exc.to_dict()}, self.error_ttl
+    def _fetch(self, site: str, seconds: float, *, force: bool) -> LookupResult:
+        from ._net.deadline import Deadline
+
+        with Deadline(seconds) as deadline:
+            lock = (
+                nullcontext(False)
+                if force
+                else self._store.fetch_lock(
+                    site, wait=deadline.remaining() / 2, hold=self.timeouts.total + 1
                 )
+            )
+            with lock:
+                entry = self._store.read(site)
+                if not force and entry is not None and self._store.is_fresh(entry):
+                    # Another thread or process has just fetched it.
+                    if isinstance(entry, FailedEntry):
+                        return LookupResult((), entry.to_error(site), cached=True)
+                    return LookupResult(tuple(entry.posts()), None, cached=True)
+                known = entry if isinstance(entry, SiteEntry) else None
+                try:
+                    posts = self._refetch(site, known, deadline)
+                except CommentLuvError as exc:
+                    return LookupResult((), exc, cached=False)
+                return LookupResult(tuple(posts), None, cached=False)
+
+    def _refetch(self, site: str, known: SiteEntry | None, deadline: Deadline) -> list[Post]:
+        from ._lookup import fetch_site  # the parsers: only when the network is needed
+
+        try:
+            fetched = fetch_site(self._fetcher, self.limits, site, known, deadline)
+        except CommentLuvError as exc:
+            if known is None:
+                self._store.write_failure(site, exc)
                 raise
             # Stale posts beat no posts: keep showing them, and retry after error_ttl.
             logger.warning(
                 "refreshing %s failed (%s: %s); serving cached posts", site, exc.kind, exc
             )
-            self.cache.set(
-                key, {**entry, "fresh_until": self._clock() + self.error_ttl}, self._entry_ttl
-            )
-            return _posts_of(entry, None)
-
-    def _refresh(self, site: str, entry: dict[str, Any] | None, deadline: Deadline) -> list[Post]:
-        if entry is not None:
-            try:
-                return self._revalidate(site, entry, deadline)
-            except (HTTPStatusError, FeedError) as exc:
-                # The feed moved or broke: forget it and discover again.
-                logger.info("cached feed %s failed (%s); rediscovering", entry["feed_url"], exc)
-        found = self._discover(site, deadline)
-        return self._store(site, found.feed_url, found.response, found.posts)
-
-    def _revalidate(self, site: str, entry: dict[str, Any], deadline: Deadline) -> list[Post]:
-        response, posts = self._fetch_feed(
-            entry["feed_url"],
+            return self._store.extend(site, known, self.freshness.error_ttl).posts()
+        logger.info("%s: feed %s, %d requests", site, fetched.feed_url, fetched.requests)
+        if fetched.not_modified and known is not None:
+            return self._store.extend(site, known, self.freshness.posts_ttl).posts()
+        self._store.write_posts(
             site,
-            deadline,
-            etag=entry.get("etag"),
-            last_modified=entry.get("last_modified"),
+            fetched.feed_url,
+            fetched.posts,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
         )
-        if response.status == 304:
-            entry = {**entry, "fresh_until": self._clock() + self.posts_ttl}
-            self.cache.set(_cache_key(site), entry, self._entry_ttl)
-            return _posts_of(entry, None)
-        return self._store(site, entry["feed_url"], response, posts)
+        return fetched.posts
 
-    def _fetch_feed(
-        self,
-        url: str,
-        site: str,
-        deadline: Deadline,
-        *,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> tuple[Response, list[Post] | None]:
-        """GET a feed, parsing it as it streams in: a newest-first feed stops the download
-        after its first items. The posts are None when feedparser must read the body."""
-        from .fastfeed import FeedReader  # imports lxml: on the first feed, not at start-up
+    @property
+    def _fetcher(self) -> Fetcher:
+        # Built on the first lookup that needs the network: a process answering from a
+        # persistent cache (a CLI run) never imports requests.
+        with self._fetcher_lock:
+            if self._fetcher_instance is None:
+                from ._net.fetcher import Fetcher
 
-        reader = FeedReader(feed_url=url, site_url=site, limit=_MAX_STORED_POSTS)
-        response = self._fetcher.get(
-            url,
-            deadline=deadline,
-            max_bytes=self.max_feed_bytes,
-            accept=_FEED_ACCEPT,
-            etag=etag,
-            last_modified=last_modified,
-            stop=reader,
+                self._fetcher_instance = Fetcher(
+                    self._transport or self._default_transport(),
+                    policy=self.policy,
+                    user_agent=self.user_agent,
+                    max_redirects=self.limits.max_redirects,
+                )
+            return self._fetcher_instance
+
+    def _default_transport(self) -> Transport:
+        from ._net.http import HTTPTransport
+
+        return HTTPTransport(
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.read,
+            resolver=self._resolver,
         )
-        if response.status != 200 or reader.failed:
-            return response, None
-        return response, reader.result if reader.done else reader.close()
 
-    def _store(
-        self, site: str, feed_url: str, response: Response, posts: list[Post] | None = None
-    ) -> list[Post]:
-        if posts is None:
-            posts = parse_posts(
-                response.body,
-                feed_url=feed_url,
-                site_url=site,
-                headers=response.headers,
-                limit=_MAX_STORED_POSTS,
-            )
-        entry = {
-            "format": _CACHE_FORMAT,
-            "feed_url": feed_url,
-            "posts": [post.to_dict() for post in posts[:_MAX_STORED_POSTS]],
-            "etag": response.headers.get("etag"),
-            "last_modified": response.headers.get("last-modified"),
-            "fresh_until": self._clock() + self.posts_ttl,
-        }
-        self.cache.set(_cache_key(site), entry, self._entry_ttl)
-        return posts
-
-    def _discover(self, site: str, deadline: Deadline) -> _Found:
-        from . import discovery  # bs4 and friends: only when a lookup needs the network
-
-        scanner = discovery.HeadScanner()
-        page = self._fetcher.get(
-            site,
-            deadline=deadline,
-            max_bytes=self.max_page_bytes,
-            accept=_PAGE_ACCEPT,
-            truncate=True,
-            stop=scanner,
+    def __repr__(self) -> str:
+        return (
+            f"CommentLuv(timeouts={self.timeouts!r}, policy={self.policy!r}, cache={self.cache!r})"
         )
-        content_type = page.headers.get("content-type")
-        if discovery.sniff_feed(page.body, content_type):
-            return _Found(page.url, page)
-        links = scanner.links if not page.complete and scanner.links else None
-        if links is None:
-            links = discovery.find_feed_links(page.body, page.url, content_type=content_type)
-        linked = {candidate.url for candidate in links.feeds}
-        candidates = [
-            *links.post_feed_urls(),
-            *discovery.guess_feed_urls(page.url, links.platform, limit=self.max_candidates),
-        ]
-        untried = [url for url in dict.fromkeys(candidates) if url not in (page.url, site)]
-        first_error: CommentLuvError | None = None
-        for candidate in untried[: self.max_candidates]:
-            try:
-                found = self._try_candidate(candidate, site, page, deadline)
-            except FetchTimeout:
-                raise
-            except CommentLuvError as exc:
-                logger.debug("candidate %s rejected: %s", candidate, exc)
-                if first_error is None and candidate in linked:
-                    first_error = exc
-                continue
-            if found is not None:
-                return found
-        raise first_error or FeedNotFound("the site has no discoverable feed", url=site)
-
-    def _try_candidate(
-        self, candidate: str, site: str, page: Response, deadline: Deadline
-    ) -> _Found | None:
-        from . import discovery
-
-        response, posts = self._fetch_feed(candidate, site, deadline)
-        if response.url in (page.url, *page.redirects):
-            return None  # a guess that redirects back to the home page
-        if not discovery.sniff_feed(response.body, response.headers.get("content-type")):
-            return None  # a soft-404 page or anything else that is not a feed
-        return _Found(response.url, response, posts)
 
 
-def _cache_key(site: str) -> str:
-    return f"commentluv:site:{site}"
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
 
 
-def _lock_key(site: str) -> str:
-    return f"commentluv:fetching:{site}"
+def _raise_or_posts(result: LookupResult) -> list[Post]:
+    if result.error is not None:
+        raise result.error
+    return list(result.posts)
 
 
-def _posts_of(entry: dict[str, Any], limit: int | None) -> list[Post]:
-    # Only the posts asked for are decoded: latest() needs one of up to 50.
-    return [Post.from_dict(post) for post in entry["posts"][:limit]]
-
-
-def _log_unexpected_failure(job: Future[list[Post]]) -> None:
+def _log_unexpected_failure(job: Future[Any]) -> None:
     # Lookup errors are handled (and logged) by the refresh itself; anything else is a bug.
     error = job.exception()
     if error is not None and not isinstance(error, CommentLuvError):

@@ -1,27 +1,32 @@
 """The exceptions commentluv raises.
 
 Every error is a :class:`CommentLuvError` and carries a stable ``kind`` string for machines
-(the CLI's ``--json`` output uses it) next to a one-line human message::
+(the CLI's ``--json`` output and the web service use it) next to a one-line human message.
+Each class has exactly one kind::
 
     CommentLuvError                      kind
-    ├── InvalidURL (also ValueError)     invalid_url   not a fetchable http(s) URL
-    ├── BlockedURL                       blocked       refused by the safety rules (private or
-    │                                                  loopback address, forbidden scheme or port)
+    ├── InvalidURL (also ValueError)     invalid_url   not an http(s) URL commentluv can fetch:
+    │                                                  other scheme, credentials, malformed
+    ├── BlockedURL                       blocked       refused by the address policy (private
+    │                                                  or loopback address, port, internal name)
     ├── FetchError                       unreachable   DNS or connection failure
     │   ├── FetchTimeout (TimeoutError)  timeout       the lookup's deadline passed
     │   ├── ResponseTooLarge             too_large     a body went over the byte cap
-    │   ├── TooManyRedirects             redirect_loop a redirect loop, or too many hops
-    │   └── HTTPStatusError              http_error    an error status (``status`` attribute);
-    │       │                                          not_found for 404 and 410
-    │       └── ChallengePage            blocked       anti-bot challenge (403/503 + cf-mitigated)
+    │   └── TooManyRedirects             redirect_loop a redirect loop, or too many hops
+    ├── HTTPStatusError                  http_error    an error status (``status`` attribute)
+    │   ├── NotFound                     not_found     404 or 410
+    │   └── ChallengePage                challenge     an anti-bot challenge page answered
     ├── FeedNotFound                     no_feed       the site answered; no feed was found
     └── FeedError                        bad_feed      a feed was found but is unusable
         └── NoPosts                      no_posts      the feed has no usable entries
+
+:func:`error_from_dict` rebuilds an error from :meth:`CommentLuvError.to_dict` (cached
+failures are stored that way); its kind→class table is built from the classes themselves.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "BlockedURL",
@@ -34,6 +39,7 @@ __all__ = [
     "HTTPStatusError",
     "InvalidURL",
     "NoPosts",
+    "NotFound",
     "ResponseTooLarge",
     "TooManyRedirects",
     "error_from_dict",
@@ -43,7 +49,7 @@ __all__ = [
 class CommentLuvError(Exception):
     """Root of every error raised by commentluv."""
 
-    kind: str = "error"
+    kind: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
         super().__init__(message)
@@ -59,13 +65,13 @@ class CommentLuvError(Exception):
 
 
 class InvalidURL(CommentLuvError, ValueError):
-    """The input is not a fetchable http(s) URL."""
+    """Not an http(s) URL commentluv can fetch: another scheme, credentials, malformed."""
 
     kind = "invalid_url"
 
 
 class BlockedURL(CommentLuvError):
-    """The target is refused by the safety rules (address, scheme or port)."""
+    """The target is refused by the address policy (address, port or internal name)."""
 
     kind = "blocked"
 
@@ -94,24 +100,35 @@ class TooManyRedirects(FetchError):
     kind = "redirect_loop"
 
 
-class HTTPStatusError(FetchError):
-    """The server answered with an error status."""
+class HTTPStatusError(CommentLuvError):
+    """The server answered with an error status (``status``)."""
+
+    kind = "http_error"
 
     def __init__(self, message: str, *, url: str | None = None, status: int) -> None:
         super().__init__(message, url=url)
         self.status = status
-        self.kind = "not_found" if status in (404, 410) else "http_error"
+
+    @staticmethod
+    def for_status(message: str, *, url: str | None = None, status: int) -> HTTPStatusError:
+        """The class that fits ``status``: :class:`NotFound` for 404 and 410."""
+        cls = NotFound if status in (404, 410) else HTTPStatusError
+        return cls(message, url=url, status=status)
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "status": self.status}
 
 
+class NotFound(HTTPStatusError):
+    """The page or feed is gone: 404 or 410."""
+
+    kind = "not_found"
+
+
 class ChallengePage(HTTPStatusError):
     """An anti-bot challenge page answered instead of the site."""
 
-    def __init__(self, message: str, *, url: str | None = None, status: int) -> None:
-        super().__init__(message, url=url, status=status)
-        self.kind = "blocked"
+    kind = "challenge"
 
 
 class FeedNotFound(CommentLuvError):
@@ -132,30 +149,26 @@ class NoPosts(FeedError):
     kind = "no_posts"
 
 
-def error_from_dict(data: dict[str, Any], *, url: str | None = None) -> CommentLuvError:
-    """Rebuild an error from :meth:`CommentLuvError.to_dict` (used for cached failures)."""
-    kind = str(data.get("kind", ""))
-    message = str(data.get("message", ""))
-    status = data.get("status")
-    if kind in ("not_found", "http_error") and isinstance(status, int):
-        return HTTPStatusError(message, url=url, status=status)
-    if kind == "blocked" and isinstance(status, int):
-        return ChallengePage(message, url=url, status=status)
-    cls = _CLASS_BY_KIND.get(kind, CommentLuvError)
-    return cls(message, url=url)
+def _classes(root: type[CommentLuvError]) -> list[type[CommentLuvError]]:
+    found = [root]
+    for subclass in root.__subclasses__():
+        found.extend(_classes(subclass))
+    return found
 
 
 _CLASS_BY_KIND: dict[str, type[CommentLuvError]] = {
-    cls.kind: cls
-    for cls in (
-        InvalidURL,
-        BlockedURL,
-        FetchError,
-        FetchTimeout,
-        ResponseTooLarge,
-        TooManyRedirects,
-        FeedNotFound,
-        FeedError,
-        NoPosts,
-    )
+    cls.kind: cls for cls in _classes(CommentLuvError)
 }
+
+
+def error_from_dict(data: dict[str, Any], *, url: str | None = None) -> CommentLuvError:
+    """Rebuild an error from :meth:`CommentLuvError.to_dict` (used for cached failures).
+
+    An unknown kind (written by another version) becomes a plain :class:`CommentLuvError`.
+    """
+    cls = _CLASS_BY_KIND.get(str(data.get("kind", "")), CommentLuvError)
+    message = str(data.get("message", ""))
+    if issubclass(cls, HTTPStatusError):
+        status = data.get("status")
+        return cls(message, url=url, status=status if isinstance(status, int) else 0)
+    return cls(message, url=url)

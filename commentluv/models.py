@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["Post"]
+from .errors import CommentLuvError
+
+__all__ = ["LookupResult", "Post"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +46,17 @@ class Post:
             feed_url=data["feed_url"],
             site_url=data["site_url"],
         )
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """The answer of one lookup: its posts (newest first), or the error; ``cached`` says
+    whether it came from the cache (a remembered failure too) rather than the network."""
+
+    posts: tuple[Post, ...]
+    error: CommentLuvError | None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

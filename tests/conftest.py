@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from hypothesis import HealthCheck, settings
 
+from commentluv import CommentLuvError, FetchError, MockResponse, MockTransport, Request
+
 # Property tests: a bounded run by default (CI); HYPOTHESIS_PROFILE=fuzz for a long session.
 settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -131,3 +133,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
+
+
+class FakeWeb:
+    """A scripted web behind a MockTransport, registered like ``responses``: ``get(url, ...)``
+    sets (or replaces) what ``url`` answers; an unregistered URL fails to connect."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, MockResponse | CommentLuvError] = {}
+        self.transport = MockTransport(self._answer)
+
+    def get(
+        self,
+        url: str,
+        body: bytes | str = b"",
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        content_type: str = "text/html; charset=utf-8",
+        error: CommentLuvError | None = None,
+    ) -> None:
+        if error is not None:
+            self.routes[url] = error
+            return
+        self.routes[url] = MockResponse(
+            status=status, headers={"Content-Type": content_type, **(headers or {})}, body=body
+        )
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.transport.requests
+
+    def urls(self) -> list[str]:
+        return [request.url for request in self.transport.requests]
+
+    def _answer(self, request: Request) -> MockResponse:
+        answer = self.routes.get(request.url)
+        if answer is None:
+            raise FetchError("the connection was refused", url=request.url)
+        if isinstance(answer, CommentLuvError):
+            raise answer
+        return answer
+
+
+@pytest.fixture
+def web() -> FakeWeb:
+    return FakeWeb()

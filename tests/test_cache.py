@@ -4,16 +4,8 @@ import threading
 
 import pytest
 
-from commentluv.cache import (
-    SERIAL_VERSION,
-    AddCache,
-    Cache,
-    FailSafe,
-    MemoryCache,
-    NullCache,
-    dumps,
-    loads,
-)
+from commentluv.cache import AddCache, Cache, MemoryCache, NullCache
+from commentluv.cache._support import FailSafe, dumps, loads
 
 
 class FakeClock:
@@ -98,11 +90,11 @@ def test_null_cache_keeps_nothing():
     assert cache.get("k") is None
 
 
-def test_envelope_round_trip_and_foreign_values_read_as_misses(caplog):
+def test_json_round_trip_and_foreign_values_read_as_misses(caplog):
+    # One version number per record: the store's "format" (see test_store.py), no envelope.
     value = {"posts": [{"title": "é"}], "n": 1.5, "none": None}
     assert loads(dumps(value)) == value
-    assert json.loads(dumps(value)) == {"v": SERIAL_VERSION, "value": value}
-    assert loads(json.dumps({"v": SERIAL_VERSION + 1, "value": value})) is None
+    assert json.loads(dumps(value)) == value
     assert loads(b"\x80\x04\x95pickle") is None
     assert "undecodable" in caplog.text
     assert loads(None) is None

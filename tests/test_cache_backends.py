@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from commentluv import CommentLuv
-from commentluv.cache import AddCache, MemoryCache, dumps
-from commentluv.django_cache import DjangoCache
-from commentluv.redis_cache import RedisCache
-from commentluv.sqlite_cache import SQLiteCache
+from commentluv.cache import AddCache, MemoryCache
+from commentluv.cache._support import dumps
+from commentluv.cache.django import DjangoCache
+from commentluv.cache.redis import RedisCache
+from commentluv.cache.sqlite import SQLiteCache
 
 REDIS_SERVER = shutil.which("redis-server")
 HOME = b"<html><head><link rel='alternate' type='application/rss+xml' href='/feed/'></head></html>"
@@ -256,8 +257,8 @@ def test_sqlite_closes_the_connection_of_a_finished_thread(tmp_path):
 CHILD = """
 import sys
 from commentluv import CommentLuv
-from commentluv.redis_cache import RedisCache
-from commentluv.sqlite_cache import SQLiteCache
+from commentluv.cache.redis import RedisCache
+from commentluv.cache.sqlite import SQLiteCache
 
 kind, where, prefix, url = sys.argv[1:]
 cache = SQLiteCache(where) if kind == "sqlite" else RedisCache(where, prefix=prefix)

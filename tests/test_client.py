@@ -1,4 +1,5 @@
-"""The client's flows over mocked HTTP (responses): discovery, caching, revalidation, failures."""
+"""The client's flows over a MockTransport (conftest's FakeWeb) and a loopback server: discovery,
+caching, revalidation, failures."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
-import requests
-import responses
 
 from commentluv import (
     BlockedURL,
@@ -66,31 +65,27 @@ def clock():
 
 
 @pytest.fixture
-def luv(clock):
+def luv(clock, web):
     # No stale window: these tests follow the refresh a lookup waits for.
-    client = CommentLuv(clock=clock, cache=MemoryCache(timer=clock), stale_ttl=0)
+    client = CommentLuv(
+        clock=clock, cache=MemoryCache(timer=clock), stale_ttl=0, transport=web.transport
+    )
     yield client
     client.close()
 
 
-def urls_called():
-    return [call.request.url for call in responses.calls]
-
-
-@responses.activate
-def test_typed_host_is_followed_to_https_and_its_feed(luv):
-    responses.get("http://jaden.example/", status=301, headers={"Location": SITE})
-    responses.get(SITE, body=HOME, content_type="text/html; charset=UTF-8")
-    responses.get(FEED, body=rss("Newest", "Older"), content_type="application/rss+xml")
+def test_typed_host_is_followed_to_https_and_its_feed(luv, web):
+    web.get("http://jaden.example/", status=301, headers={"Location": SITE})
+    web.get(SITE, body=HOME, content_type="text/html; charset=UTF-8")
+    web.get(FEED, body=rss("Newest", "Older"), content_type="application/rss+xml")
     post = luv.latest("jaden.example")
     assert (post.title, post.feed_url, post.site_url) == ("Newest", FEED, "http://jaden.example/")
-    assert urls_called() == ["http://jaden.example/", SITE, FEED]
+    assert web.urls() == ["http://jaden.example/", SITE, FEED]
 
 
-@responses.activate
-def test_https_site_two_requests_and_post_fields(luv):
-    responses.get(SITE, body=HOME, content_type="text/html; charset=UTF-8")
-    responses.get(FEED, body=rss("Newest", "Older"), content_type="application/rss+xml")
+def test_https_site_two_requests_and_post_fields(luv, web):
+    web.get(SITE, body=HOME, content_type="text/html; charset=UTF-8")
+    web.get(FEED, body=rss("Newest", "Older"), content_type="application/rss+xml")
     post = luv.latest(SITE)
     assert post == Post(
         title="Newest",
@@ -99,79 +94,72 @@ def test_https_site_two_requests_and_post_fields(luv):
         feed_url=FEED,
         site_url=SITE,
     )
-    assert urls_called() == [SITE, FEED]
-    assert responses.calls[0].request.headers["Accept"].startswith("text/html")
+    assert web.urls() == [SITE, FEED]
+    assert web.requests[0].headers["Accept"].startswith("text/html")
 
 
-@responses.activate
-def test_second_lookup_is_served_from_cache(luv):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("Newest"))
+def test_second_lookup_is_served_from_cache(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Newest"))
     luv.latest(SITE)
     assert luv.latest("HTTPS://JADEN.EXAMPLE").title == "Newest"  # same normalised key
-    assert len(responses.calls) == 2
+    assert len(web.requests) == 2
 
 
-@responses.activate
-def test_stale_posts_are_revalidated_with_one_conditional_request(luv, clock):
-    responses.get(SITE, body=HOME)
-    responses.get(
+def test_stale_posts_are_revalidated_with_one_conditional_request(luv, clock, web):
+    web.get(SITE, body=HOME)
+    web.get(
         FEED,
         body=rss("Newest"),
         headers={"ETag": '"abc"', "Last-Modified": "Fri, 20 Nov 2026 10:00:00 GMT"},
     )
     luv.latest(SITE)
-    clock.now += luv.posts_ttl + 1
-    responses.replace(responses.GET, FEED, status=304)
+    clock.now += luv.freshness.posts_ttl + 1
+    web.get(FEED, status=304)
     assert luv.latest(SITE).title == "Newest"
-    assert urls_called() == [SITE, FEED, FEED]
-    revalidation = responses.calls[2].request
+    assert web.urls() == [SITE, FEED, FEED]
+    revalidation = web.requests[2]
     assert revalidation.headers["If-None-Match"] == '"abc"'
     assert revalidation.headers["If-Modified-Since"] == "Fri, 20 Nov 2026 10:00:00 GMT"
     # The 304 made the posts fresh again: no request now.
     luv.latest(SITE)
-    assert len(responses.calls) == 3
+    assert len(web.requests) == 3
 
 
-@responses.activate
-def test_changed_feed_replaces_cached_posts(luv, clock):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("Old news"))
+def test_changed_feed_replaces_cached_posts(luv, clock, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Old news"))
     luv.latest(SITE)
-    clock.now += luv.posts_ttl + 1
-    responses.replace(responses.GET, FEED, body=rss("Fresh news", "Old news", days=[21, 20]))
+    clock.now += luv.freshness.posts_ttl + 1
+    web.get(FEED, body=rss("Fresh news", "Old news", days=[21, 20]))
     assert luv.latest(SITE).title == "Fresh news"
 
 
-@responses.activate
-def test_site_url_that_is_a_feed_takes_one_request(luv):
-    responses.get(FEED, body=rss("Direct"), content_type="text/html")  # mislabelled, still a feed
+def test_site_url_that_is_a_feed_takes_one_request(luv, web):
+    web.get(FEED, body=rss("Direct"), content_type="text/html")  # mislabelled, still a feed
     assert luv.latest(FEED).title == "Direct"
-    assert urls_called() == [FEED]
+    assert web.urls() == [FEED]
 
 
-@responses.activate
-def test_recent_returns_newest_first_up_to_limit(luv):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("B", "A", "C", days=[19, 18, 20]))
+def test_recent_returns_newest_first_up_to_limit(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("B", "A", "C", days=[19, 18, 20]))
     assert [p.title for p in luv.recent(SITE, limit=2)] == ["C", "B"]
     assert [p.title for p in luv.recent(SITE)] == ["C", "B", "A"]
     with pytest.raises(ValueError, match="limit"):
         luv.recent(SITE, limit=0)
 
 
-@responses.activate
-def test_no_feed_link_falls_back_to_platform_guess(luv):
-    responses.get(SITE, body=HOME_WITHOUT_LINKS)
-    responses.get(FEED, body=rss("Guessed"))
+def test_no_feed_link_falls_back_to_platform_guess(luv, web):
+    web.get(SITE, body=HOME_WITHOUT_LINKS)
+    web.get(FEED, body=rss("Guessed"))
     assert luv.latest(SITE).title == "Guessed"
-    assert urls_called()[:2] == [SITE, FEED]
+    assert web.urls()[:2] == [SITE, FEED]
 
 
-@responses.activate
-def test_soft_404_and_redirect_home_guesses_are_rejected(luv):
+def test_soft_404_and_redirect_home_guesses_are_rejected(luv, web):
     home = "<html><head><title>x</title></head><body>nothing</body></html>"
-    responses.get(SITE, body=home)
+    web.get(SITE, body=home)
     soft_404 = "<html><body><h1>Page not found</h1></body></html>"
     for path in (
         "feed",
@@ -183,103 +171,94 @@ def test_soft_404_and_redirect_home_guesses_are_rejected(luv):
         "feed.json",
         "feed/",
     ):
-        responses.get(SITE + path, body=soft_404)
-    responses.get(SITE + "rss", status=301, headers={"Location": SITE})
+        web.get(SITE + path, body=soft_404)
+    web.get(SITE + "rss", status=301, headers={"Location": SITE})
     with pytest.raises(FeedNotFound):
         luv.latest(SITE)
-    assert 1 < len(responses.calls) <= 1 + luv.max_candidates + 1  # + the redirect hop
+    assert 1 < len(web.requests) <= 1 + luv.limits.max_candidates + 1  # + the redirect hop
 
 
-@responses.activate
-def test_feed_link_that_404s_reports_not_found(luv):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, status=404)
+def test_feed_link_that_404s_reports_not_found(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, status=404)
     with pytest.raises(HTTPStatusError) as caught:
         luv.latest(SITE)
     assert caught.value.kind == "not_found"
 
 
-@responses.activate
-def test_home_page_404_is_not_found(luv):
-    responses.get(SITE, status=404, body="gone")
+def test_home_page_404_is_not_found(luv, web):
+    web.get(SITE, status=404, body="gone")
     with pytest.raises(HTTPStatusError) as caught:
         luv.latest(SITE)
     assert caught.value.kind == "not_found"
 
 
-@responses.activate
-def test_empty_feed_is_no_posts(luv):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss())
+def test_empty_feed_is_no_posts(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss())
     with pytest.raises(NoPosts):
         luv.latest(SITE)
 
 
-@responses.activate
-def test_failures_are_cached_briefly(luv, clock):
-    responses.get(SITE, body=requests.ConnectionError("refused"))
+def test_failures_are_cached_briefly(luv, clock, web):
+    web.get(SITE, error=FetchError("the connection was refused"))
     with pytest.raises(FetchError):
         luv.latest(SITE)
     with pytest.raises(FetchError):
         luv.latest(SITE)
-    assert len(responses.calls) == 1  # the dead site was not asked again
-    clock.now += luv.error_ttl + 1
+    assert len(web.requests) == 1  # the dead site was not asked again
+    clock.now += luv.freshness.error_ttl + 1
     with pytest.raises(FetchError):
         luv.latest(SITE)
-    assert len(responses.calls) == 2
+    assert len(web.requests) == 2
 
 
-@responses.activate
-def test_cached_posts_outlive_a_failed_refresh(luv, clock, caplog):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("Still here"))
+def test_cached_posts_outlive_a_failed_refresh(luv, clock, caplog, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Still here"))
     luv.latest(SITE)
-    clock.now += luv.posts_ttl + 1
-    responses.replace(responses.GET, FEED, body=requests.ConnectionError("down"))
+    clock.now += luv.freshness.posts_ttl + 1
+    web.get(FEED, error=FetchError("the connection was refused"))
     with caplog.at_level(logging.WARNING, logger="commentluv"):
         assert luv.latest(SITE).title == "Still here"
     assert "serving cached posts" in caplog.text
 
 
-@responses.activate
-def test_moved_feed_is_rediscovered(luv, clock):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("Before the move"))
+def test_moved_feed_is_rediscovered(luv, clock, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Before the move"))
     luv.latest(SITE)
-    clock.now += luv.posts_ttl + 1
+    clock.now += luv.freshness.posts_ttl + 1
     moved = HOME.replace('href="/feed/"', 'href="/new-feed/"')
-    responses.replace(responses.GET, SITE, body=moved)
-    responses.replace(responses.GET, FEED, status=410)
-    responses.get(SITE + "new-feed/", body=rss("After the move"))
+    web.get(SITE, body=moved)
+    web.get(FEED, status=410)
+    web.get(SITE + "new-feed/", body=rss("After the move"))
     post = luv.latest(SITE)
     assert post.title == "After the move"
     assert post.feed_url == SITE + "new-feed/"
 
 
-@responses.activate
 @pytest.mark.parametrize(
     "typed", ["javascript:alert(1)", "file:///etc/passwd", "http://user:pw@x.example/"]
 )
-def test_invalid_urls_make_no_request(luv, typed):
+def test_invalid_urls_make_no_request(luv, typed, web):
     with pytest.raises(InvalidURL):
         luv.latest(typed)
-    assert len(responses.calls) == 0
+    assert len(web.requests) == 0
 
 
-@responses.activate
 @pytest.mark.parametrize(
     "typed", ["localhost", "127.0.0.1", "http://169.254.169.254/", "0x7f.1", "[::1]"]
 )
-def test_private_targets_make_no_request(luv, typed):
+def test_private_targets_make_no_request(luv, typed, web):
     with pytest.raises(BlockedURL):
         luv.latest(typed)
-    assert len(responses.calls) == 0
+    assert len(web.requests) == 0
 
 
-@responses.activate
-def test_backlink_formats_the_latest_post(luv):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("Addictions…You Can Overcome Them"))
+def test_backlink_formats_the_latest_post(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Addictions…You Can Overcome Them"))
     assert (
         luv.backlink("Jaden Daniels", SITE, style="classic")
         == ".-= Jaden Daniels´s last blog ..Addictions…You Can Overcome Them =-."
@@ -291,9 +270,8 @@ def test_backlink_formats_the_latest_post(luv):
     )
 
 
-@responses.activate
-def test_backlink_gives_none_on_failure_and_logs(luv, caplog):
-    responses.get(SITE, body=requests.ConnectionError("refused"))
+def test_backlink_gives_none_on_failure_and_logs(luv, caplog, web):
+    web.get(SITE, error=FetchError("the connection was refused"))
     with caplog.at_level(logging.INFO, logger="commentluv"):
         assert luv.backlink("Jaden", SITE) is None
         assert luv.backlink("Jaden", "javascript:alert(1)") is None
@@ -305,10 +283,9 @@ def test_backlink_with_a_bad_style_is_a_programming_error(luv):
         luv.backlink("Jaden", SITE, style="clasic")
 
 
-@responses.activate
-def test_lookup_many_keys_results_by_input(luv):
-    responses.get(SITE, body=HOME)
-    responses.get(FEED, body=rss("Newest"))
+def test_lookup_many_keys_results_by_input(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Newest"))
     results = luv.lookup_many([SITE, "javascript:x", SITE])
     assert list(results) == [SITE, "javascript:x"]
     assert isinstance(results[SITE], Post) and results[SITE].title == "Newest"
@@ -324,13 +301,12 @@ def test_module_level_functions_use_one_default_client():
         commentluv.latest("mailto:x@example.com")
 
 
-def test_cache_values_are_json_ready(luv):
+def test_cache_values_are_json_ready(luv, web):
     import json
 
-    with responses.RequestsMock() as mock:
-        mock.get(SITE, body=HOME)
-        mock.get(FEED, body=rss("Newest"))
-        luv.latest(SITE)
+    web.get(SITE, body=HOME)
+    web.get(FEED, body=rss("Newest"))
+    luv.latest(SITE)
     entry = luv.cache.get("commentluv:site:" + SITE)
     assert json.loads(json.dumps(entry)) == entry
 
@@ -373,7 +349,7 @@ def loopback_client(clock, cache=None, **kwargs):
 def test_a_stale_entry_is_served_at_once_while_one_refresh_runs(blog, clock, cache):
     luv = loopback_client(clock, cache())
     assert luv.latest(blog.url).title == "First"
-    clock.now += luv.posts_ttl + 1
+    clock.now += luv.freshness.posts_ttl + 1
     # The refresh is slow (about 0.3 s): every lookup meanwhile answers from the cache.
     blog.add("/feed/", rss("Second", "First"), drip=200, drip_delay=0.05)
     started = time.monotonic()
@@ -389,7 +365,7 @@ def test_a_stale_entry_is_served_at_once_while_one_refresh_runs(blog, clock, cac
 def test_past_the_stale_window_a_lookup_waits_for_the_refresh(blog, clock):
     luv = loopback_client(clock, stale_ttl=60)
     luv.latest(blog.url)
-    clock.now += luv.posts_ttl + 61
+    clock.now += luv.freshness.posts_ttl + 61
     blog.add("/feed/", rss("Second", "First"))
     assert luv.latest(blog.url).title == "Second"
     assert blog.paths() == ["/", "/feed/", "/feed/"]
@@ -432,7 +408,7 @@ def test_cached_never_touches_the_network(blog, clock):
     assert luv.cached("javascript:alert(1)") is None
     assert blog.paths() == []
     luv.latest(blog.url)
-    clock.now += luv.posts_ttl + luv.stale_ttl + 1
+    clock.now += luv.freshness.posts_ttl + luv.freshness.stale_ttl + 1
     assert luv.cached(blog.url).title == "First"  # however stale
     assert blog.paths() == ["/", "/feed/"]
     luv.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from commentluv import CommentLuv, FetchTimeout, Post
-from commentluv.http import Fetcher
+from commentluv._net.fetcher import Fetcher
 
 FEED = (Path(__file__).parent / "fixtures" / "feeds" / "wordpress_rss2.xml").read_bytes()
 
@@ -109,7 +109,7 @@ def test_second_lookup_makes_no_request_and_revalidation_gets_304(site):
     first = luv.latest(site.url)
     assert luv.latest(site.url) == first
     assert site.paths() == ["/", "/feed/"]
-    now[0] += luv.posts_ttl + 1
+    now[0] += luv.freshness.posts_ttl + 1
     assert luv.latest(site.url) == first
     assert site.paths() == ["/", "/feed/", "/feed/"]
 

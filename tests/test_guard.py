@@ -1,7 +1,7 @@
 import pytest
 
-from commentluv.errors import BlockedURL
-from commentluv.guard import AddressPolicy, is_public_address
+from commentluv._net.policy import AddressPolicy, is_public_address
+from commentluv.errors import BlockedURL, InvalidURL
 
 STRICT = AddressPolicy()
 
@@ -83,5 +83,6 @@ def test_allow_private_hosts_lifts_address_and_port_rules():
     relaxed = AddressPolicy(allow_private_hosts=True)
     relaxed.check_url("http://127.0.0.1:54321/")
     relaxed.check_address("127.0.0.1")
-    with pytest.raises(BlockedURL):
+    # Not an http(s) URL at all: InvalidURL, as normalize_site_url says for the same input.
+    with pytest.raises(InvalidURL):
         relaxed.check_url("file:///etc/passwd")

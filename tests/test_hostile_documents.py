@@ -146,7 +146,7 @@ def test_thousands_of_link_tags_cost_a_bounded_number_of_requests(site):
         luv.latest(site.url + "/")
     elapsed = time.monotonic() - started
     print(f"20,000 <link> tags: {len(site.hits)} requests, {elapsed:.2f} s")
-    assert len(site.hits) <= 1 + luv.max_candidates
+    assert len(site.hits) <= 1 + luv.limits.max_candidates
     assert elapsed < 2
 
 

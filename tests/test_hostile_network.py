@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from commentluv import CommentLuv
+from commentluv._net.deadline import Deadline
+from commentluv._net.fetcher import Fetcher
+from commentluv._net.http import HTTPTransport, Resolver
+from commentluv._net.policy import AddressPolicy
 from commentluv.errors import BlockedURL, CommentLuvError, FetchError, ResponseTooLarge
-from commentluv.guard import AddressPolicy
-from commentluv.http import Deadline, Fetcher, Resolver
 
 MiB = 1024 * 1024
 
@@ -73,13 +74,12 @@ class LoopbackExemptPolicy(AddressPolicy):
 
 
 def fetch(url: str, *, policy: AddressPolicy | None = None, resolver: Resolver | None = None,
-          seconds: float = 3.0, max_bytes: int = MiB, session: requests.Session | None = None,
+          seconds: float = 3.0, max_bytes: int = MiB, verify: bool | str = True,
           truncate: bool = False):  # fmt: skip
     fetcher = Fetcher(
+        HTTPTransport(resolver=resolver, verify=verify),
         user_agent="commentluv-tests",
         policy=policy or AddressPolicy(allow_private_hosts=True),
-        resolver=resolver,
-        session=session,
     )
     deadline = Deadline(seconds)
     try:
@@ -169,7 +169,7 @@ def test_dns_rebinding_is_checked_on_every_new_connection(site):
     port = port_of(site)
     resolver, calls = rebinding(["127.0.0.1"], ["127.0.0.3"])
     policy = LoopbackExemptPolicy(port)
-    fetcher = Fetcher(user_agent="t", policy=policy, resolver=resolver)
+    fetcher = Fetcher(HTTPTransport(resolver=resolver), user_agent="t", policy=policy)
     deadline = Deadline(3)
     try:
         first = fetcher.get(f"http://blog.example:{port}/", deadline=deadline, max_bytes=MiB)
@@ -268,15 +268,14 @@ def test_the_certificate_is_checked_against_the_name_not_the_address(
 ):
     # Trust the test certificate: then only the name decides. Both names resolve to the same
     # address, which appears in no certificate.
-    session = requests.Session()
-    session.verify = str(certificate[0])
+    verify = str(certificate[0])
     url = f"https://{name}:{tls_site.port}/"
     policy = LoopbackExemptPolicy(tls_site.port)
     if served:
-        assert fetch(url, policy=policy, resolver=to_loopback, session=session).body == b"over tls"
+        assert fetch(url, policy=policy, resolver=to_loopback, verify=verify).body == b"over tls"
     else:
         with pytest.raises(FetchError, match="TLS"):
-            fetch(url, policy=policy, resolver=to_loopback, session=session)
+            fetch(url, policy=policy, resolver=to_loopback, verify=verify)
     assert tls_site.requests == int(served)
 
 
@@ -390,10 +389,14 @@ def _deflate_bomb() -> bytes:
 
 MEASURE = r"""
 import json, re, sys, time
-from commentluv.guard import AddressPolicy
-from commentluv.http import Deadline, Fetcher
+from commentluv._net.policy import AddressPolicy
+from commentluv._net.deadline import Deadline
+from commentluv._net.fetcher import Fetcher
+from commentluv._net.http import HTTPTransport
 
-fetcher = Fetcher(user_agent="bomb-test", policy=AddressPolicy(allow_private_hosts=True))
+fetcher = Fetcher(
+    HTTPTransport(), user_agent="bomb-test", policy=AddressPolicy(allow_private_hosts=True)
+)
 
 def get(path):
     deadline = Deadline(10)
@@ -488,10 +491,13 @@ def drip_headers(sock: socket.socket, stop: threading.Event) -> None:
                 return
 
 
-def timed_lookup(url: str, **options: object) -> tuple[CommentLuvError, float]:
+def timed_lookup(
+    url: str, resolver: Resolver | None = None, **options: object
+) -> tuple[CommentLuvError, float]:
     started = time.monotonic()
     # Per-operation timeouts far above the deadline: only the total deadline can end these.
-    luv = CommentLuv(timeout=DEADLINE, read_timeout=30, connect_timeout=30, **options)  # type: ignore[arg-type]
+    transport = HTTPTransport(read_timeout=30, connect_timeout=30, resolver=resolver)
+    luv = CommentLuv(timeout=DEADLINE, transport=transport, **options)  # type: ignore[arg-type]
     with luv, pytest.raises(CommentLuvError) as caught:
         luv.latest(url)
     return caught.value, time.monotonic() - started

@@ -8,6 +8,10 @@ import time
 
 import pytest
 
+from commentluv._net.deadline import Deadline
+from commentluv._net.fetcher import Fetcher
+from commentluv._net.http import HTTPTransport
+from commentluv._net.policy import AddressPolicy
 from commentluv.errors import (
     BlockedURL,
     ChallengePage,
@@ -17,8 +21,6 @@ from commentluv.errors import (
     ResponseTooLarge,
     TooManyRedirects,
 )
-from commentluv.guard import AddressPolicy
-from commentluv.http import Deadline, Fetcher
 
 MiB = 1024 * 1024
 
@@ -43,9 +45,13 @@ class OnlyTestServerPolicy(AddressPolicy):
             super().check_address(address, url=url)
 
 
-def make_fetcher(**kwargs) -> Fetcher:
-    kwargs.setdefault("policy", AddressPolicy(allow_private_hosts=True))
-    return Fetcher(user_agent="commentluv-tests", **kwargs)
+def make_fetcher(*, policy=None, resolver=None, read_timeout=5.0, **kwargs) -> Fetcher:
+    return Fetcher(
+        HTTPTransport(resolver=resolver, read_timeout=read_timeout),
+        policy=policy or AddressPolicy(allow_private_hosts=True),
+        user_agent="commentluv-tests",
+        **kwargs,
+    )
 
 
 def get(fetcher: Fetcher, url: str, seconds: float = 5.0, **kwargs):
@@ -226,11 +232,11 @@ def test_error_statuses_raise_with_kind(site, status, kind):
     assert caught.value.kind == kind
 
 
-def test_challenge_pages_are_reported_as_blocked(site):
+def test_challenge_pages_have_a_kind_of_their_own(site):
     site.add("/", "Just a moment...", status=403, headers={"cf-mitigated": "challenge"})
     with pytest.raises(ChallengePage) as caught:
         get(make_fetcher(), site.url + "/")
-    assert caught.value.kind == "blocked"
+    assert caught.value.kind == "challenge"
 
 
 def test_cookies_are_never_sent_back(site):
@@ -316,7 +322,7 @@ def test_hung_dns_lookup_times_out():
 
 
 def test_connections_outside_a_request_are_refused():
-    from commentluv.http import _GuardedHTTPConnection
+    from commentluv._net.http import _GuardedHTTPConnection
 
     with pytest.raises(BlockedURL):
         _GuardedHTTPConnection("127.0.0.1", 80)._new_conn()

@@ -13,7 +13,7 @@ import hashlib
 import importlib
 from typing import Any
 
-from .cache import FailSafe
+from ._support import FailSafe
 
 __all__ = ["DjangoCache"]
 

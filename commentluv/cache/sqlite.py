@@ -3,7 +3,7 @@
 Standard library only. WAL mode lets readers run while one process writes; a busy timeout
 waits briefly for a writer instead of failing. Each thread (and each forked process) gets its
 own connection. A file that is corrupt, locked for too long or unwritable gives logged misses,
-never an error (see :class:`~commentluv.cache.FailSafe`).
+never an error.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .cache import FailSafe, dumps, loads
+from ._support import FailSafe, dumps, loads
 
 __all__ = ["SQLiteCache"]
 

@@ -1,8 +1,10 @@
 """A cache in Redis, for deployments on several machines (``pip install commentluv[redis]``).
 
-Values are the versioned JSON of :func:`commentluv.cache.dumps` (never pickle); Redis itself
-expires them (``SET ... PX``). When Redis cannot be reached, lookups go on without a cache:
-the failure is logged and Redis is left alone for ``retry_after`` seconds.
+Values are stored as JSON (never pickle); Redis itself expires them (``SET ... PX``). The
+client's keys already start with ``commentluv:``; ``prefix`` adds a namespace of your own in
+front (several deployments sharing one Redis database). When Redis cannot be reached,
+lookups go on without a cache: the failure is logged and Redis is left alone for
+``retry_after`` seconds.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .cache import FailSafe, dumps, loads
+from ._support import FailSafe, dumps, loads
 
 __all__ = ["RedisCache"]
 
 
 class RedisCache:
-    """A cache in the Redis server at ``url``, every key starting with ``prefix``.
+    """A cache in the Redis server at ``url``, every key starting with ``prefix`` (none by default).
 
     Socket timeouts are short and failed commands are not retried: a slow cache must not
     hold up a comment. Pass ``client`` to share an existing ``redis.Redis``.
@@ -29,7 +31,7 @@ class RedisCache:
         self,
         url: str = "redis://127.0.0.1:6379/0",
         *,
-        prefix: str = "commentluv:",
+        prefix: str = "",
         socket_timeout: float = 0.25,
         retry_after: float = 5.0,
         client: redis.Redis | None = None,

@@ -1,43 +1,29 @@
-"""The cache interface, the in-memory and null caches, and what shared backends build on.
+"""Caches: the interface, the in-memory and null caches; persistent backends in submodules.
 
 A cache is any object with ``get``, ``set`` (with a TTL in seconds) and ``delete``. Values
 commentluv stores are JSON-ready (dicts, lists, strings, numbers, None), so a backend may
 serialise them as JSON. A backend that can also ``add`` (store only when the key is absent)
 lets clients in several processes share one fetch of a site instead of each making their own.
 
-Backends that store bytes (SQLite, Redis) write each value as the UTF-8 JSON text of
-``{"v": 1, "value": <value>}``; a value of another ``v``, or one that does not decode, reads
-as a miss. JSON, never pickle: a shared cache must not be able to run code in its readers.
+Backends: :class:`MemoryCache` and :class:`NullCache` here;
+``commentluv.cache.sqlite.SQLiteCache`` (one machine, survives restarts),
+``commentluv.cache.redis.RedisCache`` (several machines, extra ``commentluv[redis]``) and
+``commentluv.cache.django.DjangoCache`` (Django's cache framework). The byte-storing ones
+write each value as UTF-8 JSON, never pickle: a shared cache must not be able to run code in
+its readers. Which records are current is the client's business (their ``format`` number).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from cachetools import TLRUCache
 
-__all__ = [
-    "SERIAL_VERSION",
-    "AddCache",
-    "Cache",
-    "FailSafe",
-    "MemoryCache",
-    "NullCache",
-    "dumps",
-    "loads",
-]
-
-logger = logging.getLogger("commentluv")
-
-SERIAL_VERSION = 1
-
-T = TypeVar("T")
+__all__ = ["AddCache", "Cache", "MemoryCache", "NullCache"]
 
 
 @runtime_checkable
@@ -122,66 +108,3 @@ class NullCache:
 
     def delete(self, key: str) -> None:
         pass
-
-
-def dumps(value: Any) -> bytes:
-    """``value`` in the versioned JSON envelope shared backends store."""
-    return json.dumps({"v": SERIAL_VERSION, "value": value}, separators=(",", ":")).encode()
-
-
-def loads(data: bytes | str | None) -> Any | None:
-    """The value inside an envelope from :func:`dumps`; None (a miss) for anything else."""
-    if data is None:
-        return None
-    try:
-        envelope = json.loads(data)
-    except ValueError:  # also UnicodeDecodeError
-        logger.warning("ignoring an undecodable cache value")
-        return None
-    if not (isinstance(envelope, dict) and envelope.get("v") == SERIAL_VERSION):
-        return None  # written by another version of commentluv: treat as absent
-    return envelope.get("value")
-
-
-class FailSafe:
-    """Runs a backend's operations so that its failures become misses, never errors.
-
-    A failure is logged as a warning and the backend is left alone for ``retry_after``
-    seconds: a dead server or a broken file is not asked again on every lookup.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        errors: tuple[type[BaseException], ...],
-        *,
-        retry_after: float = 5.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.name = name
-        self.errors = errors
-        self.retry_after = retry_after
-        self._clock = clock
-        self._down_until = float("-inf")
-
-    @property
-    def down(self) -> bool:
-        """True while the backend is being left alone after a failure."""
-        return self._clock() < self._down_until
-
-    def run(self, action: Callable[[], T], fallback: T) -> T:
-        """``action()``, or ``fallback`` when it fails or the backend is down."""
-        if self.down:
-            return fallback
-        try:
-            return action()
-        except self.errors as exc:
-            self._down_until = self._clock() + self.retry_after
-            logger.warning(
-                "%s cache unavailable (%s: %s); going without it for %gs",
-                self.name,
-                type(exc).__name__,
-                exc,
-                self.retry_after,
-            )
-            return fallback

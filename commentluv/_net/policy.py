@@ -1,7 +1,8 @@
-"""The SSRF policy (pure): which addresses, hosts and ports a lookup may connect to.
+"""The address policy (pure): which addresses, hosts and ports a lookup may connect to.
 
-The HTTP layer asks this module about every URL before a request and about every address a
-name resolves to before connecting; the checked address is the one it connects to.
+The fetcher asks it about every URL before a request (every redirect hop included) and the
+HTTP transport about every address a name resolves to before connecting; the checked address
+is the one it connects to.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .errors import BlockedURL
-from ._urls import canonical_host
+from .._urls import canonical_host
+from ..errors import BlockedURL, InvalidURL
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
 
@@ -59,42 +60,49 @@ def is_public_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Addre
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
+# What a refusal message tells the developer to change, when that is the way to allow it.
+_PRIVATE_HINT = "allow it with allow_private_hosts=True (CLI: --allow-private-hosts)"
+_PORT_HINT = "allow it with allowed_ports= or allow_private_hosts=True (CLI: --allow-private-hosts)"
+
+
 @dataclass(frozen=True)
 class AddressPolicy:
     """Where a lookup may connect.
 
-    ``allow_private_hosts`` lifts every address and port rule (tests and intranets use
-    loopback servers on ephemeral ports). Otherwise only public unicast addresses are allowed,
-    on the ports in ``allowed_ports`` or the scheme's default port.
+    By default only public unicast addresses are allowed, on the ports in ``allowed_ports``
+    or the scheme's default port. ``allow_private_hosts`` lifts every address and port rule
+    (tests and intranets use loopback servers on ephemeral ports); keep it off for URLs typed
+    by strangers.
     """
 
     allow_private_hosts: bool = False
     allowed_ports: frozenset[int] = field(default=DEFAULT_ALLOWED_PORTS)
 
     def check_url(self, url: str) -> None:
-        """Refuse a URL whose scheme, literal address, well-known internal name or port is not
-        allowed. Raises :class:`BlockedURL`. Names are checked again once resolved."""
+        """Refuse a URL whose scheme, credentials, literal address, well-known internal name
+        or port is not allowed. Raises :class:`InvalidURL` for a URL that is not plain http(s)
+        and :class:`BlockedURL` for a refused target. Names are checked again once resolved."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
-            raise BlockedURL(f"scheme {scheme!r} is not allowed", url=url)
+            raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})", url=url)
         if parts.username is not None or parts.password is not None:
-            raise BlockedURL("URLs with credentials are not allowed", url=url)
+            raise InvalidURL("URLs with a user name or password are not accepted", url=url)
         if self.allow_private_hosts:
             return
-        port = parts.port or (443 if scheme == "https" else 80)
         default_port = 443 if scheme == "https" else 80
+        port = parts.port or default_port
         if port != default_port and port not in self.allowed_ports:
-            raise BlockedURL(f"port {port} is not allowed", url=url)
+            raise BlockedURL(f"port {port} is not allowed: {_PORT_HINT}", url=url)
         host = canonical_host(parts.hostname or "")
         if host in _REFUSED_NAMES or host.endswith(_REFUSED_SUFFIXES):
-            raise BlockedURL(f"host {host!r} is not allowed", url=url)
+            raise BlockedURL(f"host {host!r} is not allowed: {_PRIVATE_HINT}", url=url)
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:
             return
         if not is_public_address(literal):
-            raise BlockedURL(f"address {host} is not a public address", url=url)
+            raise BlockedURL(f"address {host} is not a public address: {_PRIVATE_HINT}", url=url)
 
     def check_address(self, address: str, *, url: str | None = None) -> None:
         """Refuse a resolved address that is not public. Raises :class:`BlockedURL`."""
@@ -104,4 +112,6 @@ class AddressPolicy:
         # name resolves to. It is also the only answer for a refused target (no connection
         # is attempted), so open and closed ports look the same from outside.
         if not is_public_address(address.split("%", 1)[0]):
-            raise BlockedURL("the host name resolves to a non-public address", url=url)
+            raise BlockedURL(
+                f"the host name resolves to a non-public address: {_PRIVATE_HINT}", url=url
+            )

@@ -1,0 +1,133 @@
+"""One site's network work, within one deadline: revalidate the feed it is known by, or find
+its feed, then read the posts. What to cache and when is the client's business.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ._discovery.finder import Document, find_feed
+from ._net.deadline import Deadline
+from ._net.fetcher import Fetcher, Response
+from ._store import SiteEntry
+from .config import Limits
+from .discovery import HeadScanner  # MERGE
+from .errors import FeedError, HTTPStatusError
+from .fastfeed import FeedReader  # MERGE
+from .feeds import parse_posts  # MERGE
+from .models import Post
+
+__all__ = ["Fetched", "fetch_site"]
+
+logger = logging.getLogger("commentluv")
+
+PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
+    " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What the network said: the feed and its posts, or that the known feed is unchanged
+    (``not_modified``, no posts). ``requests`` counts every request sent, redirects too."""
+
+    feed_url: str
+    posts: list[Post]
+    etag: str | None
+    last_modified: str | None
+    requests: int
+    not_modified: bool = False
+
+
+class _Session:
+    """The :class:`~commentluv._discovery.finder.FeedSource` of one lookup: the fetches it
+    makes, all under its deadline, counted."""
+
+    def __init__(self, fetcher: Fetcher, limits: Limits, site: str, deadline: Deadline) -> None:
+        self.fetcher = fetcher
+        self.limits = limits
+        self.site = site
+        self.deadline = deadline
+        self.requests = 0
+
+    def page(self, url: str, scanner: HeadScanner) -> Response:
+        self.requests += 1
+        response = self.fetcher.get(
+            url,
+            deadline=self.deadline,
+            max_bytes=self.limits.max_page_bytes,
+            accept=PAGE_ACCEPT,
+            truncate=True,
+            stop=scanner,
+        )
+        self.requests += len(response.redirects)
+        return response
+
+    def feed(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> tuple[Response, list[Post] | None]:
+        """GET a feed, parsing it as it streams in: a newest-first feed stops the download
+        after its first items. The posts are None when the fallback parser must read it."""
+        reader = FeedReader(feed_url=url, site_url=self.site, limit=self.limits.max_stored_posts)
+        self.requests += 1
+        response = self.fetcher.get(
+            url,
+            deadline=self.deadline,
+            max_bytes=self.limits.max_feed_bytes,
+            accept=FEED_ACCEPT,
+            etag=etag,
+            last_modified=last_modified,
+            stop=reader,
+        )
+        self.requests += len(response.redirects)
+        if response.status != 200 or reader.failed:
+            return response, None
+        return response, reader.result if reader.done else reader.close()
+
+    def fetched(self, feed_url: str, document: Document, posts: list[Post] | None) -> Fetched:
+        """The outcome, parsing the feed's body when streaming did not read it."""
+        if posts is None:
+            posts = parse_posts(
+                document.body,
+                feed_url=feed_url,
+                site_url=self.site,
+                headers=document.headers,
+                limit=self.limits.max_stored_posts,
+            )
+        return Fetched(
+            feed_url=feed_url,
+            posts=posts[: self.limits.max_stored_posts],
+            etag=document.headers.get("etag"),
+            last_modified=document.headers.get("last-modified"),
+            requests=self.requests,
+        )
+
+
+def fetch_site(
+    fetcher: Fetcher, limits: Limits, site: str, known: SiteEntry | None, deadline: Deadline
+) -> Fetched:
+    """The site's posts from the network. With ``known``, its feed is revalidated first
+    (a conditional request); a feed that moved or broke is forgotten and discovered again."""
+    session = _Session(fetcher, limits, site, deadline)
+    if known is not None:
+        try:
+            response, posts = session.feed(
+                known.feed_url, etag=known.etag, last_modified=known.last_modified
+            )
+            if response.status == 304:
+                return Fetched(
+                    known.feed_url,
+                    [],
+                    known.etag,
+                    known.last_modified,
+                    session.requests,
+                    not_modified=True,
+                )
+            return session.fetched(known.feed_url, response, posts)
+        except (HTTPStatusError, FeedError) as exc:
+            logger.info("cached feed %s failed (%s); rediscovering", known.feed_url, exc)
+    found = find_feed(site, session, max_candidates=limits.max_candidates)
+    return session.fetched(found.feed_url, found.document, found.posts)
