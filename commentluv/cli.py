@@ -1,7 +1,12 @@
-"""The ``commentluv`` command: print the backlink of each site URL given.
+"""The ``commentluv`` command: print the backlink of each site URL given, or run a subcommand.
 
-Kept light at import time (``--help`` must be instant): the HTTP and parsing stack is imported
-only once there is something to look up.
+    commentluv [options] URL [URL ...]     look sites up (the default command)
+    commentluv lookup [options] URL ...    the same, by name
+    commentluv COMMAND --help              a subcommand's options
+
+A URL that is spelled like a subcommand is looked up when written with a scheme or after
+``--``. Kept light at import time (``--help`` must be instant): the HTTP and parsing stack is
+imported only once there is something to look up.
 """
 
 from __future__ import annotations
@@ -11,50 +16,52 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
-from .cache import NullCache
 from .errors import CommentLuvError
 from .formatting import STYLES, format_backlink, validate_style
 
 if TYPE_CHECKING:
-    from .cache.sqlite import SQLiteCache
+    from .cache import Cache
     from .client import CommentLuv
-    from .models import Post
+    from .models import LookupResult, Post
 
-__all__ = ["default_cache_path", "main"]
+__all__ = ["EXIT_OK", "EXIT_SOME_FAILED", "EXIT_USAGE", "default_cache_path", "main"]
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="commentluv",
-        description="Find the latest blog post of each site and print a CommentLuv backlink.",
-        epilog="Exit status: 0 if every URL gave a post, 1 if some did not, 2 on usage errors.",
-    )
-    parser.add_argument(
-        "urls", nargs="+", metavar="URL", help="site URL; '-' reads URLs from stdin"
-    )
-    parser.add_argument("--name", default="", help="commenter name (default: the site's host)")
-    parser.add_argument(
-        "--style",
-        default="card",
-        help=f"{', '.join(STYLES)} or a template with {{name}} {{title}} {{link}} {{site}}",
-    )
-    parser.add_argument(
-        "--format", dest="fmt", choices=("text", "html", "markdown"), default="text"
-    )
-    parser.add_argument("--dofollow", action="store_true", help="HTML links without nofollow")
-    parser.add_argument("--recent", type=_positive_int, metavar="N", help="show the N latest posts")
-    parser.add_argument("--json", action="store_true", help="one JSON object per URL per line")
+@dataclass(frozen=True)
+class Subcommand:
+    """A named command: its one-line help, and how to run it (argv after the name)."""
+
+    help: str
+    run: Callable[[list[str], TextIO], int]
+
+
+def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
+    """Run the command; returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = SUBCOMMANDS.get(args[0]) if args else None
+    if command is not None:
+        return command.run(args[1:], stdin or sys.stdin)
+    return run_lookup(args, stdin or sys.stdin)
+
+
+# Shared by every command that looks sites up.
+
+
+def add_lookup_options(parser: argparse.ArgumentParser) -> None:
+    """The options that configure lookups: timeout, address policy, cache, logging."""
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=10.0,
         metavar="SECONDS",
         help="total time for each lookup (default 10)",
@@ -76,66 +83,59 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)"
     )
-    parser.add_argument("--version", action="version", version=f"commentluv {__version__}")
-    return parser
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
-
-
-def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> int:
-    """Run the command; returns the exit status."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+def positive_int(text: str) -> int:
     try:
-        validate_style(args.style, args.fmt)
-    except ValueError as exc:
-        parser.error(str(exc))
-    urls = _expand_stdin(args.urls, stdin or sys.stdin)
-    if not urls:
-        parser.error("no URL given")
-    if args.verbose:
-        logging.basicConfig(
-            level=logging.DEBUG if args.verbose > 1 else logging.INFO,
-            format="commentluv: %(levelname)s: %(message)s",
-        )
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+@contextmanager
+def logging_to_stderr(verbosity: int) -> Iterator[None]:
+    """While a command runs, the library's warnings reach stderr (an unusable cache file,
+    say); -v adds INFO (the feed chosen, requests per lookup), -vv DEBUG."""
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbosity, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("commentluv: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("commentluv")
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+
+
+def build_client(args: argparse.Namespace, **options: Any) -> tuple[CommentLuv, Cache]:
+    """A client for the lookup options in ``args``, and the cache it uses (close both)."""
     from .client import DEFAULT_USER_AGENT, CommentLuv
 
-    cache = _open_cache(args)
+    cache = open_cache(args)
     client = CommentLuv(
         timeout=args.timeout,
         allow_private_hosts=args.allow_private_hosts,
         user_agent=args.user_agent or DEFAULT_USER_AGENT,
         cache=cache,
-        # A one-shot command would wait for a background refresh anyway: refresh up front.
-        stale_ttl=0,
+        **options,
     )
-    try:
-        with client, ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
-            outcomes = list(pool.map(lambda url: _look_up(client, url, args.recent or 1), urls))
-    finally:
-        if not isinstance(cache, NullCache):
-            cache.close()
-    failed = 0
-    for url, outcome in zip(urls, outcomes, strict=True):
-        if isinstance(outcome, CommentLuvError):
-            failed += 1
-            _report_error(url, outcome, args)
-        else:
-            _report_posts(url, outcome, args)
-    return EXIT_SOME_FAILED if failed else EXIT_OK
+    return client, cache
 
 
 def default_cache_path() -> Path:
@@ -146,36 +146,131 @@ def default_cache_path() -> Path:
     return root / "commentluv" / "cache.sqlite3"
 
 
-def _open_cache(args: argparse.Namespace) -> SQLiteCache | NullCache:
+def open_cache(args: argparse.Namespace) -> Cache:
+    from .cache import NullCache
+
     if args.no_cache:
         return NullCache()
     from .cache.sqlite import SQLiteCache
 
-    return SQLiteCache(args.cache or default_cache_path())
+    cache = SQLiteCache(args.cache or default_cache_path())
+    if args.cache is not None:
+        # A file the user named: say now (a warning) if it cannot be used, not never.
+        cache.purge()
+    return cache
+
+
+def close_cache(cache: Cache) -> None:
+    close = getattr(cache, "close", None)
+    if close is not None:
+        close()
+
+
+def shown_url(url: str) -> str:
+    """A stranger's URL made safe to print on one terminal line: cut and escaped."""
+    return ascii(url[:200])[1:-1]
+
+
+# The lookup command.
+
+
+def _lookup_parser() -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<10} {command.help}" for name, command in SUBCOMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="commentluv",
+        usage="commentluv [options] URL [URL ...]\n       commentluv COMMAND [options] ...",
+        description="Find the latest blog post of each site and print a CommentLuv backlink.",
+        epilog=(
+            f"commands:\n{commands}\n\n"
+            "'commentluv COMMAND --help' shows a command's options. To look up a URL spelled\n"
+            "like a command, give its scheme (https://serve) or put it after '--'.\n\n"
+            "Exit status: 0 if every URL gave a post, 1 if some did not, 2 on usage errors."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "urls",
+        nargs="+",
+        metavar="URL",
+        help="site URL; '-' reads URLs from stdin, one per line ('#' starts a comment)",
+    )
+    parser.add_argument("--name", default="", help="commenter name (default: the site's host)")
+    parser.add_argument(
+        "--style",
+        default="card",
+        help=f"{', '.join(STYLES)} or a template with {{name}} {{title}} {{link}} {{site}}",
+    )
+    parser.add_argument(
+        "--format", dest="fmt", choices=("text", "html", "markdown"), default="text"
+    )
+    parser.add_argument("--dofollow", action="store_true", help="HTML links without nofollow")
+    parser.add_argument(
+        "--recent",
+        type=positive_int,
+        metavar="N",
+        help="the N latest posts: the backlink, then one title per line",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per URL per line")
+    parser.add_argument(
+        "--refresh", action="store_true", help="look every site up again, whatever is cached"
+    )
+    add_lookup_options(parser)
+    parser.add_argument("--version", action="version", version=f"commentluv {__version__}")
+    return parser
+
+
+def run_lookup(argv: list[str], stdin: TextIO) -> int:
+    parser = _lookup_parser()
+    args = parser.parse_args(argv)
+    try:
+        validate_style(args.style, args.fmt)
+    except ValueError as exc:
+        parser.error(str(exc))
+    urls = _expand_stdin(args.urls, stdin)
+    if not urls:
+        parser.error("no URL given")
+    if any(not url.strip() for url in urls):
+        parser.error("an empty URL was given")
+    with logging_to_stderr(args.verbose):
+        # A one-shot command would wait for a background refresh anyway: refresh up front.
+        client, cache = build_client(args, stale_ttl=0)
+        limit = args.recent or 1
+        try:
+            with client, ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+                results = list(
+                    pool.map(lambda url: client.lookup(url, limit, refresh=args.refresh), urls)
+                )
+        finally:
+            close_cache(cache)
+        for url, result in zip(urls, results, strict=True):
+            _report(url, result, args)
+    return EXIT_OK if all(result.ok for result in results) else EXIT_SOME_FAILED
 
 
 def _expand_stdin(urls: Sequence[str], stdin: TextIO) -> list[str]:
     expanded: list[str] = []
     for url in urls:
-        if url == "-":
-            expanded.extend(line.strip() for line in stdin if line.strip())
-        else:
+        if url != "-":
             expanded.append(url)
+            continue
+        for line in stdin:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                expanded.append(line)
     return expanded
 
 
-def _look_up(client: CommentLuv, url: str, limit: int) -> list[Post] | CommentLuvError:
-    try:
-        return client.recent(url, limit=limit)
-    except CommentLuvError as exc:
-        return exc
-
-
-def _report_posts(url: str, posts: list[Post], args: argparse.Namespace) -> None:
-    lines = [
-        format_backlink(post, args.name, style=args.style, fmt=args.fmt, dofollow=args.dofollow)
-        for post in posts
-    ]
+def _report(url: str, result: LookupResult, args: argparse.Namespace) -> None:
+    if result.error is not None:
+        _report_error(url, result.error, result.cached, args)
+        return
+    logging.getLogger("commentluv").info(
+        "%s: answered from the %s", shown_url(url), "cache" if result.cached else "network"
+    )
+    posts = list(result.posts)
+    lines = [_line(post, args, args.style) for post in posts[:1]]
+    # The other recent posts: their titles, not the whole "last blog" line again.
+    lines += [_line(post, args, "{title}") for post in posts[1:]]
     if not args.json:
         print("\n".join(lines))
         return
@@ -183,6 +278,7 @@ def _report_posts(url: str, posts: list[Post], args: argparse.Namespace) -> None
     record: dict[str, Any] = {
         "url": url,
         "ok": True,
+        "cached": result.cached,
         "feed_url": newest.feed_url,
         "title": newest.title,
         "link": newest.link,
@@ -192,24 +288,33 @@ def _report_posts(url: str, posts: list[Post], args: argparse.Namespace) -> None
     }
     if args.recent:
         record["posts"] = [
-            {**post.to_dict(), "backlink": line} for post, line in zip(posts, lines, strict=True)
+            {**post.to_dict(), "backlink": _line(post, args, args.style)} for post in posts
         ]
     print(json.dumps(record, ensure_ascii=False))
 
 
-def _report_error(url: str, error: CommentLuvError, args: argparse.Namespace) -> None:
-    # One readable line on stderr; the shown URL is cut and escaped (it came from a stranger).
-    shown = ascii(url[:200])[1:-1]
-    print(f"commentluv: {shown}: {error.message} [{error.kind}]", file=sys.stderr)
+def _line(post: Post, args: argparse.Namespace, style: str) -> str:
+    return format_backlink(post, args.name, style=style, fmt=args.fmt, dofollow=args.dofollow)
+
+
+def _report_error(url: str, error: CommentLuvError, cached: bool, args: argparse.Namespace) -> None:
+    note = " (remembered from an earlier lookup; --refresh looks again)" if cached else ""
+    print(f"commentluv: {shown_url(url)}: {error.message}{note} [{error.kind}]", file=sys.stderr)
     if args.json:
         record = {
             "url": url,
             "ok": False,
+            "cached": cached,
             "feed_url": None,
             "title": None,
             "link": None,
             "published": None,
             "backlink": None,
-            "error": {"kind": error.kind, "message": error.message},
+            "error": error.to_dict(),
         }
         print(json.dumps(record, ensure_ascii=False))
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "lookup": Subcommand("look sites up and print their backlinks (the default)", run_lookup),
+}

@@ -68,6 +68,7 @@ def test_json_output(blog, capsys):
     assert record == {
         "url": blog.url,
         "ok": True,
+        "cached": False,
         "feed_url": blog.url + "/atom.xml",
         "title": "Second & last",
         "link": blog.url + "/2/",

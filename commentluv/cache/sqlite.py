@@ -50,6 +50,9 @@ class SQLiteCache:
         self._clock = clock
         self._local = threading.local()
         self._opened: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
+        # Threads open their connections one at a time: SQLite answers "database is locked"
+        # at once, without waiting, to two connections switching a new file to WAL together.
+        self._opening = threading.Lock()
         self._writes = 0
         self._safe = FailSafe(
             f"SQLite ({self.path})", (sqlite3.Error, OSError), retry_after=retry_after
@@ -111,6 +114,13 @@ class SQLiteCache:
         if opened is not None and opened.pid == os.getpid():
             return opened.connection
         # None yet in this thread, or inherited through fork (never share one across processes).
+        with self._opening:
+            connection = self._connect()
+        self._local.db = opened = _ThreadConnection(connection)
+        self._opened.add(opened)
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit (isolation_level=None): every statement is its own short transaction.
         connection = sqlite3.connect(
@@ -124,8 +134,6 @@ class SQLiteCache:
         except sqlite3.Error:
             connection.close()
             raise
-        self._local.db = opened = _ThreadConnection(connection)
-        self._opened.add(opened)
         return connection
 
     def _purge(self, connection: sqlite3.Connection) -> int:
