@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +45,15 @@ class Route:
 class Hit:
     path: str
     headers: dict[str, str]
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client that hangs up with a response unread resets the connection; a real server
+    shrugs that off, and so does this one (socketserver would print a traceback)."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class LoopbackSite:
@@ -98,7 +108,7 @@ class LoopbackSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

@@ -203,3 +203,91 @@ def test_a_cached_run_never_imports_the_network_stack(blog, capsys, cache_home):
         "STATUS 0 HEAVY []",
     ]
     assert blog.paths() == ["/", "/atom.xml"]
+
+
+# The first hour of a new user.
+
+
+def test_a_remembered_failure_says_so_and_refresh_looks_again(site, capsys):
+    site.add("/", "down for maintenance", status=503)
+    status, _, err = run(capsys, "--allow-private-hosts", site.url)
+    assert status == 1 and "remembered" not in err
+    site.add("/", HOME)
+    site.add("/atom.xml", ATOM, headers={"Content-Type": "application/atom+xml"})
+    status, out, err = run(capsys, "--allow-private-hosts", "--json", site.url)
+    assert status == 1
+    assert "remembered from an earlier lookup; --refresh looks again" in err
+    assert json.loads(out)["cached"] is True
+    status, out, err = run(capsys, "--allow-private-hosts", "--json", "--refresh", site.url)
+    assert (status, err) == (0, "")
+    assert json.loads(out)["cached"] is False and json.loads(out)["title"] == "Second & last"
+    status, out, _ = run(capsys, "--allow-private-hosts", "--json", site.url)
+    assert json.loads(out)["cached"] is True and json.loads(out)["ok"] is True
+
+
+def test_verbose_logs_the_feed_chosen_and_the_request_count(blog, capsys):
+    status, _, err = run(capsys, "--allow-private-hosts", "-v", blog.url)
+    assert status == 0
+    assert f"INFO: {blog.url}/: feed {blog.url}/atom.xml, 2 requests" in err
+    assert "answered from the network" in err
+
+
+def test_a_named_cache_file_that_cannot_be_opened_warns_without_verbose(blog, capsys, tmp_path):
+    status, out, err = run(capsys, "--allow-private-hosts", "--cache", str(tmp_path), blog.url)
+    assert status == 0 and out.startswith(".-= 127.0.0.1's last blog")
+    assert "WARNING" in err and str(tmp_path) in err and "cache unavailable" in err
+
+
+def test_subcommands_are_listed_and_lookup_is_one_of_them(blog, capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = capsys.readouterr().out
+    assert "commands:" in help_text and "lookup" in help_text and "--refresh" in help_text
+    assert run(capsys, "lookup", "--allow-private-hosts", "--name", "Ann", blog.url)[1] == (
+        ".-= Ann's last blog ..Second & last =-.\n"
+    )
+
+
+def test_a_url_spelled_like_a_subcommand_is_looked_up_after_a_double_dash(capsys, monkeypatch):
+    import socket
+
+    from commentluv._net import http
+
+    asked = []
+
+    def no_such_host(host, port):
+        asked.append(host)
+        raise socket.gaierror("Name or service not known")
+
+    monkeypatch.setattr(http, "system_resolver", no_such_host)
+    status, out, _ = run(capsys, "--json", "--no-cache", "--", "lookup")
+    assert status == 1 and asked == ["lookup"]
+    assert json.loads(out)["url"] == "lookup" and json.loads(out)["error"]["kind"] == "unreachable"
+
+
+def test_an_empty_url_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main([""])
+    assert caught.value.code == 2
+    assert "empty URL" in capsys.readouterr().err
+
+
+def test_comment_lines_from_stdin_are_skipped(blog, capsys):
+    stdin = f"# commenters of November\n{blog.url}\n  # and a note\n"
+    status, out, err = run(capsys, "--allow-private-hosts", "--json", "-", stdin=stdin)
+    assert status == 0 and err == ""
+    assert [json.loads(line)["url"] for line in out.splitlines()] == [blog.url]
+
+
+def test_recent_text_says_last_blog_once(blog, capsys):
+    _, out, _ = run(capsys, "--allow-private-hosts", "--name", "Ann", "--recent", "2", blog.url)
+    assert out == ".-= Ann's last blog ..Second & last =-.\nFirst\n"
+    assert out.count("last blog") == 1
+
+
+def test_bad_numbers_are_explained_without_internal_names(capsys):
+    for option, value in (("--timeout", "soon"), ("--recent", "many")):
+        with pytest.raises(SystemExit):
+            main([option, value, "x.example"])
+        err = capsys.readouterr().err
+        assert "positive_" not in err and "_positive" not in err and repr(value) in err

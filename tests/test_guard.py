@@ -86,3 +86,20 @@ def test_allow_private_hosts_lifts_address_and_port_rules():
     # Not an http(s) URL at all: InvalidURL, as normalize_site_url says for the same input.
     with pytest.raises(InvalidURL):
         relaxed.check_url("file:///etc/passwd")
+
+
+def test_refusals_say_which_option_allows_the_target():
+    strict = AddressPolicy()
+    with pytest.raises(BlockedURL) as caught:
+        strict.check_url("http://127.0.0.1:8765/")
+    assert "port 8765 is not allowed" in caught.value.message
+    assert "allowed_ports=" in caught.value.message
+    assert "--allow-private-hosts" in caught.value.message
+    for url in ("http://localhost/", "http://10.0.0.1/"):
+        with pytest.raises(BlockedURL) as caught:
+            strict.check_url(url)
+        assert "allow_private_hosts=True" in caught.value.message
+        assert "--allow-private-hosts" in caught.value.message
+    with pytest.raises(BlockedURL) as caught:
+        strict.check_address("10.0.0.1")
+    assert "allow_private_hosts=True" in caught.value.message
