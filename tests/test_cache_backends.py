@@ -380,8 +380,10 @@ def test_sqlite_threads_opening_a_new_file_together_get_no_lock_error(tmp_path, 
             cache.set(f"k{n}", n, ttl=60)
             return cache.get(f"k{n}")
 
-        with caplog.at_level(logging.WARNING, logger="commentluv"):
-            with ThreadPoolExecutor(max_workers=16) as pool:
-                assert list(pool.map(write, range(16))) == list(range(16))
+        with (
+            caplog.at_level(logging.WARNING, logger="commentluv"),
+            ThreadPoolExecutor(max_workers=16) as pool,
+        ):
+            assert list(pool.map(write, range(16))) == list(range(16))
         cache.close()
     assert "unavailable" not in caplog.text

@@ -82,9 +82,11 @@ def test_freshness_and_the_stale_window(store):
 
 def test_the_fetch_lock_is_exclusive_and_released():
     store = SiteStore(MemoryCache(), Freshness(), time.time)
-    with store.fetch_lock(SITE, wait=0, hold=5) as first:
-        with store.fetch_lock(SITE, wait=0, hold=5) as second:
-            assert (first, second) == (True, False)
+    with (
+        store.fetch_lock(SITE, wait=0, hold=5) as first,
+        store.fetch_lock(SITE, wait=0, hold=5) as second,
+    ):
+        assert (first, second) == (True, False)
     with store.fetch_lock(SITE, wait=0, hold=5) as again:
         assert again is True
 
