@@ -1,18 +1,24 @@
 """A Flask comment form that shows each commenter's latest post under their comment.
 
-    pip install flask commentluv
-    flask --app examples/flask_comments.py run
+    python examples/flask_comments.py            # the sample blog + this app, on 127.0.0.1
+    python examples/flask_comments.py --check    # post two comments, print the page, exit
 
-The lookup runs in the submit handler with a short deadline; commentluv never raises for
-lookup failures there, it returns None and the comment simply has no backlink.
+Offline: the commenter's site is the bundled sample blog, served on loopback. The lookup runs
+in the submit handler with a short deadline; commentluv never raises for lookup failures
+there: it returns None, the comment simply has no backlink, and the reason is logged (this
+example shows the log on stderr).
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import sys
 from dataclasses import dataclass
 
 from flask import Flask, redirect, render_template_string, request
 from markupsafe import Markup
+from sample_site import serve_sample_site
 from werkzeug.wrappers import Response
 
 from commentluv import CommentLuv
@@ -35,28 +41,26 @@ PAGE = """<!doctype html>
 {% endfor %}
 <form method="post">
   <input name="name" placeholder="Name" required>
-  <input name="url" placeholder="Your blog (optional)">
+  <input name="url" placeholder="Your blog (optional)" value="{{ sample_url }}">
   <textarea name="text" required></textarea>
   <button>Post comment</button>
 </form>
 """
 
 
-def create_app(luv: CommentLuv | None = None) -> Flask:
+def create_app(luv: CommentLuv, sample_url: str = "") -> Flask:
     app = Flask(__name__)
-    # One client per process: it is thread-safe and its cache spares repeat lookups.
-    client = luv or CommentLuv(timeout=2.5)
     comments: list[Comment] = []
 
     @app.get("/")
     def show() -> str:
-        return render_template_string(PAGE, comments=comments)
+        return render_template_string(PAGE, comments=comments, sample_url=sample_url)
 
     @app.post("/")
     def submit() -> Response:
         name = request.form.get("name", "").strip()[:100]
         site = request.form.get("url", "").strip()
-        line = client.backlink(name, site, style="card", fmt="html") if site else None
+        line = luv.backlink(name, site, style="card", fmt="html") if site else None
         # commentluv escaped every piece of the line, so it is safe to mark it as markup.
         backlink = Markup(line) if line else None
         comments.append(Comment(name, request.form.get("text", ""), backlink))
@@ -65,4 +69,28 @@ def create_app(luv: CommentLuv | None = None) -> Flask:
     return app
 
 
-app = create_app()
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="post two comments and exit")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    # Why a comment has no backlink is logged at INFO on the "commentluv" logger.
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    with serve_sample_site() as sample_url:
+        # The sample blog is on loopback: only an example (or a test) allows private hosts.
+        with CommentLuv(timeout=2.5, allow_private_hosts=True) as luv:
+            app = create_app(luv, sample_url)
+            if not args.check:
+                print(f"Sample blog at {sample_url}; comments at http://127.0.0.1:{args.port}/")
+                app.run(host="127.0.0.1", port=args.port)
+                return 0
+            client = app.test_client()
+            client.post("/", data={"name": "Jaden Daniels", "url": sample_url, "text": "Hi!"})
+            # A site that is not there: no backlink, and the log line says why.
+            client.post("/", data={"name": "Anon", "url": "127.0.0.1:9", "text": "Hello"})
+            print(client.get("/").get_data(as_text=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import responses
 
 from commentluv import CommentLuv
 
@@ -15,6 +15,8 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 def load(name: str):
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))  # as when the example is run as a script
     spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -37,22 +39,21 @@ def test_demo_json_names_the_posts_feed_not_the_comments_feed(capsys):
     assert "comments" not in out
 
 
-@responses.activate
-def test_flask_handler_adds_an_escaped_backlink():
+def test_flask_handler_adds_an_escaped_backlink(web):
     pytest.importorskip("flask")
     flask_comments = load("flask_comments")
-    responses.get(
+    web.get(
         "https://jaden.example/",
         body="""<html><head>
         <link rel="alternate" type="application/rss+xml" href="/feed/"></head></html>""",
     )
-    responses.get(
+    web.get(
         "https://jaden.example/feed/",
         body="""<rss version="2.0"><channel>
         <item><title>&lt;script&gt;alert(1)&lt;/script&gt;Hello</title>
         <link>https://jaden.example/hello/</link></item></channel></rss>""",
     )
-    app = flask_comments.create_app(CommentLuv(timeout=2))
+    app = flask_comments.create_app(CommentLuv(timeout=2, transport=web.transport))
     client = app.test_client()
     answer = client.post(
         "/", data={"name": "Jaden", "url": "https://jaden.example/", "text": "Nice!"}
@@ -64,11 +65,27 @@ def test_flask_handler_adds_an_escaped_backlink():
     assert "<script>" not in page and "alert(1)" not in page
 
 
-def test_flask_handler_without_a_site_has_no_backlink():
+def test_flask_handler_without_a_site_has_no_backlink(web):
     pytest.importorskip("flask")
     flask_comments = load("flask_comments")
-    app = flask_comments.create_app(CommentLuv(timeout=2))
+    app = flask_comments.create_app(CommentLuv(timeout=2, transport=web.transport))
     client = app.test_client()
     client.post("/", data={"name": "Anon", "url": "", "text": "Hi"})
     page = client.get("/").get_data(as_text=True)
     assert "Anon" in page and "commentluv" not in page
+    assert web.requests == []
+
+
+def test_flask_example_runs_offline_with_one_command():
+    pytest.importorskip("flask")
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "flask_comments.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Addictions…You Can Overcome Them</a>" in result.stdout
+    assert result.stdout.count('class="commentluv"') == 1  # Anon's site is not there
+    # ...and the log on stderr says why that comment has no backlink.
+    assert "no backlink for '127.0.0.1:9': unreachable" in result.stderr
