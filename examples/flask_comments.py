@@ -76,19 +76,21 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     # Why a comment has no backlink is logged at INFO on the "commentluv" logger.
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
-    with serve_sample_site() as sample_url:
-        # The sample blog is on loopback: only an example (or a test) allows private hosts.
-        with CommentLuv(timeout=2.5, allow_private_hosts=True) as luv:
-            app = create_app(luv, sample_url)
-            if not args.check:
-                print(f"Sample blog at {sample_url}; comments at http://127.0.0.1:{args.port}/")
-                app.run(host="127.0.0.1", port=args.port)
-                return 0
-            client = app.test_client()
-            client.post("/", data={"name": "Jaden Daniels", "url": sample_url, "text": "Hi!"})
-            # A site that is not there: no backlink, and the log line says why.
-            client.post("/", data={"name": "Anon", "url": "127.0.0.1:9", "text": "Hello"})
-            print(client.get("/").get_data(as_text=True))
+    # The sample blog is on loopback: only an example (or a test) allows private hosts.
+    with (
+        serve_sample_site() as sample_url,
+        CommentLuv(timeout=2.5, allow_private_hosts=True) as luv,
+    ):
+        app = create_app(luv, sample_url)
+        if not args.check:
+            print(f"Sample blog at {sample_url}; comments at http://127.0.0.1:{args.port}/")
+            app.run(host="127.0.0.1", port=args.port)
+            return 0
+        client = app.test_client()
+        client.post("/", data={"name": "Jaden Daniels", "url": sample_url, "text": "Hi!"})
+        # A site that is not there: no backlink, and the log line says why.
+        client.post("/", data={"name": "Anon", "url": "127.0.0.1:9", "text": "Hello"})
+        print(client.get("/").get_data(as_text=True))
     return 0
 
 
