@@ -12,6 +12,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._urls import normalize_site_url
 from ._version import __version__
 from .cache import AddCache, Cache, MemoryCache
 from .errors import (
@@ -27,7 +28,6 @@ from .feeds import parse_posts
 from .formatting import Format, format_backlink, validate_style
 from .guard import DEFAULT_ALLOWED_PORTS, AddressPolicy
 from .models import Post
-from ._urls import normalize_site_url
 
 if TYPE_CHECKING:
     import requests

@@ -32,6 +32,7 @@ from urllib.parse import urljoin
 # lxml-stubs may or may not be installed; the parser is used through Any either way.
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
+from ._text import clean_text
 from .feeds import (
     _BOMS,
     _SIGNATURES,
@@ -46,7 +47,6 @@ from .feeds import (
     _root_start,
 )
 from .models import Post
-from ._text import clean_text
 
 __all__ = ["MIN_WINDOW", "FeedReader", "Unsupported"]
 

@@ -28,10 +28,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .errors import FeedError, NoPosts
-from .models import Post
 from ._text import clean_text
 from ._urls import safe_http_url
+from .errors import FeedError, NoPosts
+from .models import Post
 
 __all__ = ["parse_posts"]
 

@@ -10,8 +10,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .errors import BlockedURL
 from ._urls import canonical_host
+from .errors import BlockedURL
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
 

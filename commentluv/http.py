@@ -27,6 +27,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from ._urls import safe_http_url
 from .errors import (
     BlockedURL,
     ChallengePage,
@@ -38,7 +39,6 @@ from .errors import (
     TooManyRedirects,
 )
 from .guard import AddressPolicy
-from ._urls import safe_http_url
 
 __all__ = ["Deadline", "Fetcher", "Resolver", "Response", "system_resolver"]
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from urllib3.util import parse_url
 
 from commentluv import CommentLuv
+from commentluv._urls import canonical_host, normalize_site_url, safe_http_url
 from commentluv.errors import BlockedURL, CommentLuvError, InvalidURL
 from commentluv.guard import AddressPolicy, is_public_address
-from commentluv._urls import canonical_host, normalize_site_url, safe_http_url
 
 
 def never_resolve(host: str, port: int) -> list[str]:

@@ -1,7 +1,7 @@
 import pytest
 
-from commentluv.errors import InvalidURL
 from commentluv._urls import MAX_URL_LENGTH, canonical_host, normalize_site_url, safe_http_url
+from commentluv.errors import InvalidURL
 
 
 @pytest.mark.parametrize(
