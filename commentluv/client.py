@@ -12,6 +12,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._feeds import parse_posts
 from ._urls import normalize_site_url
 from ._version import __version__
 from .cache import AddCache, Cache, MemoryCache
@@ -24,7 +25,6 @@ from .errors import (
     InvalidURL,
     error_from_dict,
 )
-from .feeds import parse_posts
 from .formatting import Format, format_backlink, validate_style
 from .guard import DEFAULT_ALLOWED_PORTS, AddressPolicy
 from .models import Post
@@ -464,7 +464,7 @@ class CommentLuv:
     ) -> tuple[Response, list[Post] | None]:
         """GET a feed, parsing it as it streams in: a newest-first feed stops the download
         after its first items. The posts are None when feedparser must read the body."""
-        from .fastfeed import FeedReader  # imports lxml: on the first feed, not at start-up
+        from ._feeds import FeedReader  # imports lxml: on the first feed, not at start-up
 
         reader = FeedReader(feed_url=url, site_url=site, limit=_MAX_STORED_POSTS)
         response = self._fetcher.get(

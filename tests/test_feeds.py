@@ -1,4 +1,4 @@
-"""Tests for commentluv.feeds: feed bytes → posts, newest first."""
+"""Tests for commentluv._feeds (parse_posts): feed bytes → posts, newest first."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commentluv._feeds import parse_posts
 from commentluv.errors import FeedError, NoPosts
-from commentluv.feeds import parse_posts
 from commentluv.models import Post
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -829,7 +829,7 @@ def test_an_atom_feed_without_entries_has_no_posts() -> None:
 
 def test_importing_the_module_does_not_import_feedparser_or_lxml() -> None:
     code = (
-        "import sys, commentluv.feeds; print('feedparser' in sys.modules or 'lxml' in sys.modules)"
+        "import sys, commentluv._feeds; print('feedparser' in sys.modules or 'lxml' in sys.modules)"
     )
     root = Path(__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}
