@@ -503,7 +503,7 @@ class CommentLuv:
         return posts
 
     def _discover(self, site: str, deadline: Deadline) -> _Found:
-        from . import discovery  # bs4 and friends: only when a lookup needs the network
+        from . import _discovery as discovery  # bs4 and friends: only for network lookups
 
         scanner = discovery.HeadScanner()
         page = self._fetcher.get(
@@ -544,7 +544,7 @@ class CommentLuv:
     def _try_candidate(
         self, candidate: str, site: str, page: Response, deadline: Deadline
     ) -> _Found | None:
-        from . import discovery
+        from . import _discovery as discovery
 
         response, posts = self._fetch_feed(candidate, site, deadline)
         if response.url in (page.url, *page.redirects):

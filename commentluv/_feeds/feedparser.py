@@ -69,7 +69,7 @@ def xml_feed_posts(
 
 def parse_date_fallback(value: str) -> datetime | None:
     """A date in any spelling feedparser's date parser knows, as aware UTC, or None."""
-    # feedparser keeps its parser private; tests/test_feeds_layout.py fails if it goes away.
+    # feedparser keeps its parser private; tests/test_layout.py fails if it goes away.
     return from_struct_time(feedparser_datetimes._parse_date(value))
 
 

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 LIBRARY = ROOT / "commentluv"
-PURE_PACKAGES = ["_feeds"]
+PURE_PACKAGES = ["_feeds", "_discovery"]
 NETWORK_MODULES = {"requests", "socket", "urllib3", "http"}
 
 
@@ -112,13 +112,26 @@ def test_modules_stay_small(path: Path) -> None:
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 450
 
 
-def test_importing_the_feeds_package_imports_no_parser_or_http_stack() -> None:
-    code = (
-        "import sys, commentluv._feeds; "
-        "print(sorted({'lxml', 'feedparser', 'bs4', 'requests'} & set(sys.modules)))"
-    )
+def imported_after(statement: str, modules: set[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after ``statement``."""
+    code = f"import sys; {statement}; print(sorted({modules!r} & set(sys.modules)))"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert result.stdout.strip() == "[]"
+    return ast.literal_eval(result.stdout.strip())
+
+
+def test_importing_the_feeds_package_imports_no_parser_or_http_stack() -> None:
+    heavy = {"lxml", "feedparser", "bs4", "requests"}
+    assert imported_after("import commentluv._feeds", heavy) == []
+
+
+def test_importing_commentluv_imports_neither_pure_package() -> None:
+    packages = {"commentluv._feeds", "commentluv._discovery"}
+    assert imported_after("import commentluv", packages) == []
+
+
+def test_importing_discovery_imports_no_feed_parser_or_http_stack() -> None:
+    heavy = {"feedparser", "requests"}  # bs4 (and with it lxml, its optional parser) is fine
+    assert imported_after("import commentluv._discovery", heavy) == []
