@@ -137,7 +137,8 @@ def find_feed_links(
     """The feeds a page links to, ranked best first, and its platform.
 
     ``page_url`` is the page's final URL (after redirects); bytes are decoded by BOM, then the
-    ``charset`` in ``content_type``, then ``<meta charset>``, then UTF-8 or windows-1252. Work
+    ``charset`` in ``content_type``, then the XML declaration or ``<meta charset>``, then
+    UTF-8 or windows-1252 (:func:`commentluv._feeds.decode.decode_page`). Work
     is bounded: only the first 500 ``<link>``, ``<a>`` and ``<meta>`` tags are read, and at
     most ``max_links`` candidates of each kind are returned. Never raises.
     """
