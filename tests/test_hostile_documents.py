@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from commentluv import CommentLuv
+from commentluv._feeds import parse_posts
 from commentluv.errors import CommentLuvError, FeedError, FeedNotFound
-from commentluv.feeds import parse_posts
 
 MiB = 1024 * 1024
 FEED_HEADERS = {"Content-Type": "application/rss+xml"}
