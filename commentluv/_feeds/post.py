@@ -166,11 +166,11 @@ def parse_rfc822(value: str) -> datetime | None:
         moment = datetime(
             int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
         )
-    except ValueError:
+        if sign:
+            offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
+            moment -= offset if sign == "+" else -offset
+    except (ValueError, OverflowError):  # no such day, or out of range once in UTC (year 1)
         return None
-    if sign:
-        offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
-        moment -= offset if sign == "+" else -offset
     return moment
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
@@ -35,6 +36,7 @@ from urllib.parse import urljoin
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from .._text import clean_text
+from ..errors import FeedError
 from ..models import Post
 from .decode import feed_first_label, http_charset
 from .post import (
@@ -145,15 +147,13 @@ class FeedReader:
         if self.done or not data:
             return
         self.bytes_read += len(data)
-        try:
+        with self._reading():
             if self._parser is None:
                 data = self._start(data)
                 if self._parser is None:
                     return
             self._parser.feed(data)
             self._consume()
-        except (Unsupported, etree.XMLSyntaxError):
-            self._give_up()
 
     def read(self, body: bytes) -> list[Post] | None:
         """A whole body: its posts, or None when feedparser must decide. Fed in slices of
@@ -168,20 +168,30 @@ class FeedReader:
         """The end of the body: the posts, or None when the fast path cannot answer."""
         if self.done:
             return self.result
-        try:
+        with self._reading():
             if self._parser is None:
                 raise Unsupported("no root element")
             self._parser.close()
             self._consume()
             if not self._posts:
                 raise Unsupported("no usable items: feedparser tells NoPosts from FeedError")
-        except (Unsupported, etree.XMLSyntaxError):
-            self._give_up()
-            return None
-        self._finish()
+            self._finish()
         return self.result
 
     # Internals
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Give up on what the fast path does not read; a failure of its own (a bug) ends the
+        read as a :class:`FeedError`, never as an exception that would crash a lookup."""
+        try:
+            yield
+        except (Unsupported, etree.XMLSyntaxError):
+            self._give_up()
+        except Exception as exc:
+            self._give_up()
+            reason = type(exc).__name__
+            raise FeedError(f"the feed could not be read ({reason})", url=self.feed_url) from exc
 
     def _give_up(self) -> None:
         self.failed = True
