@@ -21,7 +21,10 @@ ELLIPSIS = "…"
 # A tag: "<" + a name (group 2, after an optional "/"), or "<!", "<?" or "</"; closed or not.
 _TAG_RE = re.compile(r"<(?:(/?)([a-zA-Z][a-zA-Z0-9]*)|[!?/])[^<>]*>?", re.DOTALL)
 # What still opens a tag once tags are removed: removing the <b> of "<<b>b>" leaves "<b>".
-_TAG_OPENER_RE = re.compile(r"<+(?=[a-zA-Z!?/])")
+_TAG_OPENER_RE = re.compile(r"<(?=[a-zA-Z!?/])")
+# Runs of "<", each matched once (a lookahead after "<+" would retry every "<" of a run).
+_LT_RUN_RE = re.compile(r"<+")
+_TAG_START_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?/")
 _MAX_TAG_PASSES = 4
 # Inline tags join the words around them ("#<span>rust</span>" is "#rust"); any other tag
 # separates words.
@@ -84,4 +87,10 @@ def _remove_tags(text: str) -> str:
         if not _TAG_OPENER_RE.search(text):
             return text
         text = strip_tags(text)
-    return _TAG_OPENER_RE.sub("", text)
+    return _LT_RUN_RE.sub(_drop_if_opening, text)
+
+
+def _drop_if_opening(run: re.Match[str]) -> str:
+    """A run of "<" before a letter, "!", "?" or "/" would still open a tag: drop it all."""
+    following = run.string[run.end() : run.end() + 1]
+    return "" if following and following in _TAG_START_CHARS else run.group()

@@ -114,7 +114,8 @@ _MAX_TAGS_PER_KIND = 500
 _MAX_TAGS = 20_000
 _COUNTED_TAGS = frozenset({"a", "link", "meta"})
 _TAG_START_RE = re.compile(r"<([!/?]?)([A-Za-z][A-Za-z0-9]*)?")
-_PROCESSING_INSTRUCTION_RE = re.compile(r"<\?[^>]*>")
+# One left open runs to the end: a search for its ">" is never repeated from the next "<?".
+_PROCESSING_INSTRUCTION_RE = re.compile(r"<\?[^>]*(?:>|$)")
 _MAX_TITLE_CHARS = 200
 _FEED_RELS = frozenset({"alternate", "feed"})
 _JSONFEED_HREF_RE = re.compile(r"feed\.json|jsonfeed|/feed/json/?$", re.IGNORECASE)

@@ -83,9 +83,9 @@ _OFF_TOPIC_SEGMENTS = frozenset(
 _OFF_TOPIC_QUERY_KEYS = frozenset({"cat", "category", "tag", "author", "label", "s"})
 # Path tails that name a format rather than a section: /blog/feed/atom/ is the /blog/ feed.
 _FEED_SEGMENT_RE = re.compile(
-    r"feeds?|rss2?|atom|rdf|json|(?:feed|rss2?|atom|index)\.(?:xml|rdf|json)|[^/]*\.(?:rss|atom)",
-    re.IGNORECASE,
+    r"feeds?|rss2?|atom|rdf|json|(?:feed|rss2?|atom|index)\.(?:xml|rdf|json)", re.IGNORECASE
 )
+_FEED_SUFFIXES = (".rss", ".atom")  # any name: "news.rss" (a suffix test, not a regex scan)
 _BLOGGER_POSTS_RE = re.compile(r"/feeds/posts/(?:default|summary)(?=/|$)", re.IGNORECASE)
 _TITLE_NOISE_RE = re.compile(
     r"\b(?:rss|atom|rdf|json|xml|feeds?|\d+(?:\.\d+)+)\b|[^\w\s]", re.IGNORECASE
@@ -190,7 +190,9 @@ def _section_rank(feed_path: str, page_path: str) -> int:
 def _feed_section(path: str) -> list[str]:
     """Path segments of what a feed covers: /blog/feed/atom/ → ["blog"], /feed/ → []."""
     segments = path_segments(_BLOGGER_POSTS_RE.sub("", path))
-    while segments and _FEED_SEGMENT_RE.fullmatch(segments[-1]):
+    while segments and (
+        _FEED_SEGMENT_RE.fullmatch(segments[-1]) or segments[-1].lower().endswith(_FEED_SUFFIXES)
+    ):
         segments.pop()
     return segments
 

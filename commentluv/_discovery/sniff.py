@@ -24,8 +24,11 @@ _SNIFF_BYTES = 16 * 1024
 _JSON_PARSE_BYTES = 2 * 1024 * 1024
 _JSON_SCAN_BYTES = 64 * 1024
 
+# An unclosed instruction, comment or DOCTYPE runs to the end (as it does for an XML parser),
+# so no try scans the rest of the text more than once.
 _PROLOG_RE = re.compile(
-    r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[[^\]]*\][^>]*)?>", re.DOTALL | re.IGNORECASE
+    r"\s+|<\?.*?(?:\?>|$)|<!--.*?(?:-->|$)|<!DOCTYPE[^\[>]*(?:\[[^\]]*(?:\]|$)[^>]*)?(?:>|$)",
+    re.DOTALL | re.IGNORECASE,
 )
 _ROOT_RE = re.compile(r"<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)([^>]*)")
 _XMLNS_RE = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*["']\s*([^"'\s]*)""")

@@ -52,11 +52,12 @@ _SIGNATURES = (
     (b"<\x00", "utf-16-le"),
     (b"\x4c\x6f\xa7\x94", "cp037"),
 )
+# Both stop at the next "<" or ">", so each try is short and a search stays linear.
 _XML_ENCODING_RE = re.compile(
-    rb"""\s*<\?xml\s[^>]{0,500}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})"""
+    rb"""<\?xml\s[^<>]{0,500}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})"""
 )
 _META_CHARSET_RE = re.compile(
-    rb"""<\s*meta\b[^>]*?charset\s*=\s*["']?([^\s"'/;>]+)""", re.IGNORECASE
+    rb"""<\s*meta\b[^<>]*?charset\s*=\s*["']?([^\s"'/;<>]+)""", re.IGNORECASE
 )
 # The HTML standard looks for <meta charset> in the first 1,024 bytes; some slack here.
 _PAGE_CHARSET_SCAN_BYTES = 4096
@@ -102,7 +103,7 @@ def http_charset(headers: Mapping[str, str]) -> str | None:
 
 def xml_declared_encoding(body: bytes) -> str | None:
     """The ``encoding`` of the XML declaration ``body`` opens with, as written."""
-    match = _XML_ENCODING_RE.match(body)
+    match = _XML_ENCODING_RE.match(body[:1024].lstrip())
     return match.group(1).decode("ascii") if match else None
 
 

@@ -38,9 +38,10 @@ EXCERPT_MAX_LENGTH = 100
 _FUTURE_TOLERANCE = timedelta(days=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
+# Matched against the stripped value: a leading "\s*" would make a search quadratic.
 _RFC3339_RE = re.compile(
-    r"\s*(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,]\d+)?)?"
-    r"\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?)?\s*$"
+    r"(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,]\d+)?)?"
+    r"\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?)?$"
 )
 # Not calendar.month_abbr: that follows the locale, RFC 822 does not.
 _MONTHS = {
@@ -50,9 +51,9 @@ _MONTHS = {
     )
 }
 # The RFC 822 dates feeds actually use; parse_rfc822 answers None for any other spelling.
-_RFC822_RE = re.compile(
-    r"\s*(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
-    r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))\s*$"
+_RFC822_RE = re.compile(  # matched against the stripped value, as _RFC3339_RE
+    r"(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
+    r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))$"
 )
 
 
@@ -132,7 +133,7 @@ def aware(moment: datetime) -> datetime:
 
 def parse_rfc3339(value: str) -> datetime | None:
     """An RFC 3339 / W3C-DTF date (or a bare date) as aware UTC; None when it is not one."""
-    match = _RFC3339_RE.match(value)
+    match = _RFC3339_RE.match(value.strip())
     if match is None:
         return None
     year, month, day, hour, minute, second, zulu, sign, offset_h, offset_m = match.groups()
@@ -157,7 +158,7 @@ def parse_rfc3339(value: str) -> datetime | None:
 def parse_rfc822(value: str) -> datetime | None:
     """An RFC 822 date in the usual spelling ("Sat, 01 Jun 2024 10:00:00 GMT" or "+0200")
     as aware UTC; None for any other spelling and for a date that does not exist."""
-    match = _RFC822_RE.match(value)
+    match = _RFC822_RE.match(value.strip())
     month = _MONTHS.get(match.group(2)) if match else None
     if match is None or month is None:
         return None

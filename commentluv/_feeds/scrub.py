@@ -16,31 +16,26 @@ _XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 # Characters XML 1.0 forbids (and lone surrogates a lenient decoder may produce).
 _INVALID_XML_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# Runs of character references that may name such a character, U+FFFE/U+FFFF or something
-# beyond U+10FFFF. Common ones (&#8217; &#x2019;) do not match, which keeps the scan cheap.
-_SUSPECT_CHAR_REF = (
-    r"&#(?:[xX]0*(?:[0-9a-fA-F]|1[0-9a-fA-F]|[dDfF][0-9a-fA-F]{3}|[0-9a-fA-F]{6,})"
-    r"|0*(?:[0-9]|[0-3][0-9]|[0-9]{5,}));"
-)
-# Spelled with a literal start so that re can skip ahead to each "&#".
-_SUSPECT_CHAR_REFS_RE = re.compile(f"{_SUSPECT_CHAR_REF}(?:{_SUSPECT_CHAR_REF})*")
+# Runs of character references. One digit class per reference, and "&#" and ";" around
+# each, so the scan is linear whatever the input: which references are bad (a character XML
+# forbids, a lone surrogate, beyond U+10FFFF) is decided in code, not by the pattern.
+_CHAR_REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9a-fA-F]+|[0-9]+);)+")
 _CHAR_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 
 # The prolog scan stops at the first "<" + ASCII word character, the same test feedparser uses
 # to find the end of the prolog, so feedparser's view of the prolog is never longer than ours.
 _PROLOG_MARKUP_RE = re.compile(r"<(?:!--|[?!]|[A-Za-z0-9_])")
-# A markup declaration with an optional internal subset; quoted strings may hold ">" and "]".
-# Every alternative starts with a different character, so a failed match backtracks linearly.
-_DECLARATION_RE = re.compile(
-    r"""<!(?:[^\[>"']|"[^"]*"|'[^']*'|\[(?:[^\]"']|"[^"]*"|'[^']*')*\])*>"""
-)
-_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+
+# What changes the state of a declaration scan (see _declaration_end).
+_DECLARATION_STOP_RE = re.compile("[\"'\\[\\]>]")
+# Stands for a reference beyond Unicode while a run is checked (U+FFFF is never kept).
+_BAD = "\uffff"
 
 
 def scrub_xml(text: str) -> str:
     """Decoded XML → the same document with a UTF-8 declaration, no prolog, no bad characters."""
     text = remove_invalid_chars(text)
-    text = _SUSPECT_CHAR_REFS_RE.sub(_repair_char_refs, text)
+    text = _CHAR_REF_RUN_RE.sub(_repair_char_refs, text)
     return _XML_DECLARATION + text[root_start(text) :]
 
 
@@ -50,17 +45,23 @@ def remove_invalid_chars(text: str) -> str:
 
 
 def _repair_char_refs(match: re.Match[str]) -> str:
-    """A run of character references with surrogate pairs joined and invalid ones removed."""
+    """A run of character references as it was when every one is fine, else with surrogate
+    pairs joined and the invalid ones removed."""
     chars = []
     for hex_digits, decimal_digits in _CHAR_REF_RE.findall(match.group()):
         digits = (hex_digits or decimal_digits).lstrip("0")
-        if len(digits) > 8:
+        if len(digits) > 8:  # beyond U+10FFFF whatever the digits, and int() stays cheap
+            chars.append(_BAD)
             continue
         code = int(digits or "0", 16 if hex_digits else 10)
-        if code <= 0x10FFFF:
-            chars.append(chr(code))
+        chars.append(chr(code) if code <= 0x10FFFF else _BAD)
+    text = "".join(chars)
+    if _BAD not in text and not _INVALID_XML_CHARS_RE.search(text):
+        return match.group()
     # Round-tripping through UTF-16 pairs the surrogates up and drops the lone ones.
-    joined = "".join(chars).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    joined = (
+        text.replace(_BAD, "").encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    )
     return "".join(f"&#{ord(char)};" for char in remove_invalid_chars(joined))
 
 
@@ -80,13 +81,42 @@ def root_start(text: str) -> int:
             end = text.find("?>", start + 2)
             position = end + 2 if end >= 0 else len(text)
         elif opener == "<!":
-            declaration = _DECLARATION_RE.match(text, start)
-            position = declaration.end() if declaration else len(text)
+            position = _declaration_end(text, start)
         else:
             return start
     return len(text)
 
 
+def _declaration_end(text: str, start: int) -> int:
+    """Just past the markup declaration at ``start`` (``<!DOCTYPE ... [subset]>``): quoted
+    strings may hold ">" and "]", the subset may hold "<" and ">". An unclosed one runs to the
+    end. A scan by hand, one pass: a regex for this backtracks on hostile input."""
+    position, in_subset = start + 2, False
+    while stop := _DECLARATION_STOP_RE.search(text, position):
+        position, char = stop.start(), stop.group()
+        if char in "\"'":
+            end = text.find(char, position + 1)
+            if end < 0:
+                return len(text)
+            position = end
+        elif char == "[":
+            in_subset = True
+        elif char == "]":
+            in_subset = False
+        elif char == ">" and not in_subset:
+            return position + 1
+        position += 1
+    return len(text)
+
+
 def prolog_declares(prolog: str) -> bool:
     """Whether a prolog holds a markup declaration (a DOCTYPE) outside its comments."""
-    return "<!" in _COMMENT_RE.sub("", prolog)
+    position = 0
+    while (opener := prolog.find("<!", position)) >= 0:
+        if not prolog.startswith("<!--", opener):
+            return True
+        end = prolog.find("-->", opener + 4)
+        if end < 0:
+            return False  # the rest is one unclosed comment
+        position = end + 3
+    return False

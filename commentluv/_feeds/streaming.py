@@ -81,7 +81,7 @@ _SENSITIVE = frozenset(
      "created", "date"}
 )  # fmt: skip
 
-_W3CDTF_RE = re.compile(r"\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s*$")
+_W3CDTF_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$")
 # "<", or "&" that could start a character or entity reference (html.unescape takes "&amp"
 # without its ";"): such text cleans differently as markup and as plain text.
 _MAYBE_MARKUP_RE = re.compile(r"<|&[#A-Za-z0-9]")
@@ -375,7 +375,7 @@ def _date(value: str | None) -> datetime | None:
     """RFC 822 and W3C-DTF dates in their usual spelling here; the rest by feedparser."""
     if value is None:
         return None
-    if _W3CDTF_RE.match(value):
+    if _W3CDTF_RE.match(value.strip()):
         return parse_rfc3339(value)
     return parse_rfc822(value) or _fallback_date(value)
 
