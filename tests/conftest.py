@@ -189,3 +189,39 @@ class FakeWeb:
 @pytest.fixture
 def web() -> FakeWeb:
     return FakeWeb()
+
+
+class FakeBlog:
+    """A blog on a FakeWeb: its home page links its feed, and :meth:`publish` sets the feed's
+    posts (newest first), titled as given and linked at ``link(title)``."""
+
+    def __init__(self, web: FakeWeb, site: str = "https://jaden.example/") -> None:
+        self.web = web
+        self.site = site
+        web.get(
+            site,
+            f'<html><head><link rel="alternate" type="application/rss+xml" href="{site}feed/"></head></html>',
+        )
+
+    def link(self, title: str) -> str:
+        return f"{self.site}2026/11/{title.lower().replace(' ', '-')}/"
+
+    def publish(self, *titles: str) -> None:
+        items = "".join(
+            f"<item><title>{title}</title><link>{self.link(title)}</link>"
+            f"<pubDate>{28 - i:02d} Nov 2026 10:00:00 +0000</pubDate></item>"
+            for i, title in enumerate(titles)
+        )
+        self.web.get(
+            f"{self.site}feed/",
+            f'<rss version="2.0"><channel><title>Blog</title>{items}</channel></rss>',
+            content_type="application/rss+xml",
+        )
+
+
+@pytest.fixture
+def blog(web: FakeWeb) -> FakeBlog:
+    """jaden.example with ten posts, "Post 9" (the newest) to "Post 0"."""
+    fake = FakeBlog(web)
+    fake.publish(*(f"Post {n}" for n in range(9, -1, -1)))
+    return fake
