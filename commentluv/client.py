@@ -88,6 +88,7 @@ class CommentLuv:
         self.freshness = merge(freshness, Freshness, shorthands)
         self.policy = merge(policy, AddressPolicy, shorthands)
         self.user_agent = user_agent
+        self.clock = clock
         self.cache: Cache = cache if cache is not None else MemoryCache()
         self._store = SiteStore(self.cache, self.freshness, clock)
         self._flight: SingleFlight[LookupResult] = SingleFlight()
