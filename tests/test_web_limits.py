@@ -37,6 +37,17 @@ def test_a_bucket_allows_its_burst_then_refills():
     assert limiter.take("a") > 0
 
 
+def test_wait_looks_without_spending():
+    clock = Clock()
+    limiter = RateLimiter(RateLimit(per_second=2, burst=1), clock)
+    assert limiter.wait("a") == 0
+    limiter.take("a")
+    assert limiter.wait("a") == pytest.approx(0.5)
+    assert limiter.wait("a") == pytest.approx(0.5)
+    clock.now += 0.5
+    assert limiter.wait("a") == 0 and limiter.take("a") == 0
+
+
 def test_the_buckets_kept_are_bounded():
     limiter = RateLimiter(RateLimit(burst=1, max_clients=100), Clock())
     for n in range(1000):
@@ -116,6 +127,17 @@ def test_forwarded_for_only_through_a_trusted_proxy(luv, blog, wsgi):
     assert ask("127.0.0.1", "198.51.100.1") == 429
     assert ask("203.0.113.5", "198.51.100.3") == 200
     assert ask("203.0.113.5", "198.51.100.4") == 429  # not a proxy: its header is ignored
+
+
+def test_paused_for_tells_a_server_whom_to_leave_unread(luv, blog, wsgi):
+    app = make_app(luv, rate_limit=RateLimit(per_second=1, burst=1), trusted_proxies=["10.0.0.1"])
+    assert app.paused_for("198.51.100.7") == 0
+    wsgi(app, "/recent", {"url": blog.site}, addr="198.51.100.7")
+    assert 0 < app.paused_for("198.51.100.7") <= 1
+    assert app.paused_for("198.51.100.8") == 0
+    wsgi(app, "/recent", {"url": blog.site}, addr="10.0.0.1")
+    assert app.paused_for("10.0.0.1") == 0  # a proxy speaks for many clients: never paused
+    assert make_app(luv, rate_limit=None).paused_for("198.51.100.7") == 0
 
 
 class Gate:

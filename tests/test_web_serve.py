@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -80,6 +81,29 @@ def test_serve_answers_lookups_and_serves_the_widget(site, secret_file, tmp_path
         check = save_side.verify_choice(site.url, data["posts"][1]["link"], data["choice_token"])
         assert check.ok and check.post.title == "First"
     assert site.paths() == ["/", "/feed.xml"]  # answered from the shared cache
+
+
+def test_an_over_limit_clients_connections_are_left_unread(secret_file):
+    options = ["--secret-file", str(secret_file), "--no-cache", "--rate", "0.01", "--burst", "2"]
+    with serving(*options) as base:
+        port = int(base.rsplit(":", 1)[1])
+        flooder = http.client.HTTPConnection("127.0.0.1", port, timeout=1.5)
+        for _ in range(2):
+            flooder.request("GET", "/recent?url=ftp://x.example/")
+            answer = flooder.getresponse()
+            assert (answer.status, answer.read()[:5]) == (400, b'{"ok"')
+        # Its bucket is empty for the next 100 s: the server does not even read the request.
+        flooder.request("GET", "/recent?url=ftp://x.example/")
+        with pytest.raises(TimeoutError):
+            flooder.getresponse()
+        flooder.close()
+        # Another client is answered at once.
+        other = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=5, source_address=("127.0.0.2", 0)
+        )
+        other.request("GET", "/recent?url=ftp://x.example/")
+        assert other.getresponse().status == 400
+        other.close()
 
 
 def test_serve_needs_a_readable_secret_of_16_bytes(tmp_path, capsys):

@@ -31,11 +31,11 @@ from ..models import LookupResult, Post
 from .limits import ClientAddresses, RateLimit, RateLimiter
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from ..client import CommentLuv
 
-__all__ = ["DEFAULT_RATE_LIMIT", "STATUS_BY_KIND", "make_app"]
+__all__ = ["DEFAULT_RATE_LIMIT", "STATUS_BY_KIND", "CommentFormApp", "make_app"]
 
 logger = logging.getLogger("commentluv")
 
@@ -82,7 +82,7 @@ def make_app(
     trusted_proxies: Iterable[str] = (),
     max_cold_lookups: int = 4,
     token_ttl: float = 3600.0,
-) -> WSGIApplication:
+) -> CommentFormApp:
     """The comment-form service as a WSGI application (mount it anywhere: its paths are read
     from ``PATH_INFO``).
 
@@ -104,7 +104,7 @@ def make_app(
         raise ValueError("max_cold_lookups must be an integer of at least 1")
     if not token_ttl > 0:
         raise ValueError("token_ttl must be positive")
-    return _Service(
+    return CommentFormApp(
         client,
         signer,
         origins=frozenset(origin.strip().rstrip("/").lower() for origin in allowed_origins),
@@ -115,7 +115,9 @@ def make_app(
     )
 
 
-class _Service:
+class CommentFormApp:
+    """The WSGI application :func:`make_app` builds (build it there)."""
+
     def __init__(
         self,
         client: CommentLuv,
@@ -155,6 +157,16 @@ class _Service:
             headers.append(("Content-Length", str(len(reply.body))))
         start_response(f"{reply.status} {HTTPStatus(reply.status).phrase}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else reply.body]
+
+    def paused_for(self, address: str) -> float:
+        """How long a server may leave connections from the peer ``address`` unread: the
+        seconds until that client may make a request again (0.0 when it may now, and always
+        for a trusted proxy, which speaks for many clients). Not reading an over-limit
+        client's requests saves even parsing them."""
+        if self._limiter is None:
+            return 0.0
+        key = self._addresses.peer_key(address)
+        return 0.0 if key is None else self._limiter.wait(key)
 
     def _handle(self, environ: WSGIEnvironment) -> _Reply:
         route = self._routes.get(environ.get("PATH_INFO") or "/")

@@ -64,6 +64,15 @@ class RateLimiter:
                 del self._buckets[next(iter(self._buckets))]
             return wait
 
+    def wait(self, key: str) -> float:
+        """The seconds until ``key`` may make a request, spending nothing (0.0: now)."""
+        bucket = self._buckets.get(key)  # no lock: a server's event loop asks, often
+        if bucket is None:
+            return 0.0
+        tokens, counted = bucket
+        missing = 1 - tokens - (self._clock() - counted) * self.limit.per_second
+        return max(0.0, missing / self.limit.per_second)
+
 
 class ClientAddresses:
     """The address a request counts under. By default the peer address, because any client
@@ -75,6 +84,14 @@ class ClientAddresses:
         self._trusted = tuple(
             ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies
         )
+
+    def peer_key(self, remote: str) -> str | None:
+        """The key of a connection's peer address, or None for a trusted proxy (it speaks
+        for many clients)."""
+        peer = _parse(remote)
+        if peer is None:
+            return remote or "unknown"
+        return None if self._is_trusted(peer) else _bucket(peer)
 
     def key(self, environ: Mapping[str, Any]) -> str:
         remote = str(environ.get("REMOTE_ADDR") or "")

@@ -9,9 +9,10 @@ The secret file holds the secret the blog's comment-save handler also gives its 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .._choice import MIN_SECRET_BYTES
 from ..cli import (
@@ -23,10 +24,10 @@ from ..cli import (
     positive_float,
     positive_int,
 )
-from .app import DEFAULT_RATE_LIMIT, make_app
+from .app import DEFAULT_RATE_LIMIT, CommentFormApp, make_app
 from .limits import RateLimit
 
-__all__ = ["run_serve"]
+__all__ = ["make_server", "run_serve"]
 
 # Threads beyond the cold-lookup slots: cached answers always find one free.
 _SPARE_THREADS = 4
@@ -84,12 +85,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def make_server(
+    app: CommentFormApp, *, host: str, port: int, threads: int
+) -> tuple[Any, list[str]]:
+    """A waitress server for ``app``, and the URLs it listens on. Connections from a client
+    over its rate limit are left unread until it may ask again, so a flood costs this server
+    nothing, not even parsing, and other clients' requests do not queue behind it."""
+    import waitress
+    from waitress.channel import HTTPChannel
+
+    class Channel(HTTPChannel):  # type: ignore[misc]
+        def readable(self) -> bool:
+            return bool(super().readable()) and app.paused_for(self.addr[0]) <= 0
+
+    sockets: dict[int, Any] = {}
+    server = waitress.create_server(
+        app, map=sockets, host=host, port=port, threads=threads, ident="commentluv"
+    )
+    urls = []
+    for listener in sockets.values():
+        if hasattr(listener, "channel_class"):  # a listening socket, not waitress's trigger
+            listener.channel_class = Channel
+            bound = listener.effective_host
+            shown = f"[{bound}]" if ":" in bound else bound
+            urls.append(f"http://{shown}:{listener.effective_port}/")
+    return server, urls
+
+
 def run_serve(argv: list[str], stdin: TextIO) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        import waitress
-    except ImportError:
+    if importlib.util.find_spec("waitress") is None:
         parser.error("the service runs on waitress: pip install 'commentluv[web]'")
     try:
         secret = args.secret_file.read_bytes().strip()
@@ -110,26 +136,14 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
                 )
             except ValueError as exc:
                 parser.error(str(exc))
-            server = waitress.create_server(
-                app,
-                host=args.host,
-                port=args.port,
-                threads=args.max_cold_lookups + _SPARE_THREADS,
-                ident="commentluv",
-            )
-            host = f"[{args.host}]" if ":" in args.host else args.host
-            print(
-                f"commentluv: serving http://{host}:{server.effective_port}/"
-                " (the widget: /commentluv.js)",
-                file=sys.stderr,
-                flush=True,
-            )
-            try:
-                server.run()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                server.close()
+            threads = args.max_cold_lookups + _SPARE_THREADS
+            server, urls = make_server(app, host=args.host, port=args.port, threads=threads)
+            for url in urls:
+                print(
+                    f"commentluv: serving {url} (the widget: {url}commentluv.js)", file=sys.stderr
+                )
+            sys.stderr.flush()
+            server.run()  # until interrupted
         finally:
             client.close()
             close_cache(cache)
