@@ -37,6 +37,7 @@ from urllib.parse import quote
 from wsgiref.util import setup_testing_defaults
 
 import commentluv.web
+from bench.cache_latency import median_microseconds
 from commentluv import CommentLuv, MemoryCache
 from commentluv.cache import Cache
 from commentluv.cache.sqlite import SQLiteCache
@@ -101,15 +102,6 @@ def warmed(base: str, cache: Cache) -> CommentLuv:
     return luv
 
 
-def median_us(call: Callable[[], object], samples: int) -> float:
-    timings = []
-    for _ in range(samples):
-        started = time.perf_counter_ns()
-        call()
-        timings.append(time.perf_counter_ns() - started)
-    return statistics.median(timings) / 1000
-
-
 def in_process(base: str, folder: str) -> None:
     print("## /recent for a cached site, a direct WSGI call (median of 20,000)\n")
     print(
@@ -125,9 +117,9 @@ def in_process(base: str, folder: str) -> None:
             query = f"url={quote(base)}/blog3/"
             etag = call(app, "/recent", query)["etag"]
             timings = [
-                median_us(functools.partial(call, app, "/recent", query), 20_000),
-                median_us(functools.partial(call, app, "/recent", query, etag), 20_000),
-                median_us(functools.partial(call, app, "/backlink", query), 20_000),
+                median_microseconds(functools.partial(call, app, "/recent", query), 20_000),
+                median_microseconds(functools.partial(call, app, "/recent", query, etag), 20_000),
+                median_microseconds(functools.partial(call, app, "/backlink", query), 20_000),
             ]
         print(f"| {name} | " + " | ".join(f"{t:.0f} µs" for t in timings) + " |")
     print()

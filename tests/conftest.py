@@ -152,6 +152,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.property)
 
 
+class Clock:
+    """A wall clock the test sets: ``now``, in Unix seconds."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 class FakeWeb:
     """A scripted web behind a MockTransport, registered like ``responses``: ``get(url, ...)``
     sets (or replaces) what ``url`` answers; an unregistered URL fails to connect."""

@@ -64,15 +64,21 @@ def test_flask_handler_without_a_site_has_no_backlink(web):
     assert web.requests == []
 
 
-def test_flask_example_runs_offline_with_one_command():
-    pytest.importorskip("flask")
+def check_example(name: str) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/<name>.py --check``, as the README says, and require success."""
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "flask_comments.py"), "--check"],
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--check"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_flask_example_runs_offline_with_one_command():
+    pytest.importorskip("flask")
+    result = check_example("flask_comments")
     assert "Addictions…You Can Overcome Them</a>" in result.stdout
     assert result.stdout.count('class="commentluv"') == 1  # Anon's site is not there
     # ...and the log on stderr says why that comment has no backlink.
@@ -80,13 +86,7 @@ def test_flask_example_runs_offline_with_one_command():
 
 
 def test_comment_blog_checks_choices_with_one_command():
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "comment_blog.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = check_example("comment_blog")
     page = result.stdout
     chooser, forger, no_js = page.split('<article class="comment"')[1:]
     # The chosen (second) post, checked against the feed; the forged link, refused; and

@@ -4,25 +4,13 @@ comment-form service (lookup_cached, fresh_until, choice_secret)."""
 from __future__ import annotations
 
 import pytest
+from conftest import Clock
 
 from commentluv import CommentLuv, FetchError, MemoryCache
 from commentluv._choice import ChoiceSigner
 
 SECRET = "a secret of the blog, long enough"
-NOW = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
+NOW = Clock().now  # where the clock fixture starts
 
 
 @pytest.fixture

@@ -6,25 +6,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import Clock
 
 from commentluv import CommentLuv, FeedNotFound, FetchError, FetchTimeout, MemoryCache, NotFound
 from commentluv.web import make_app
 
 SECRET = b"the blog's own secret, 32 bytes!"
-NOW = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
+NOW = Clock().now  # where the clock fixture starts
 
 
 @pytest.fixture

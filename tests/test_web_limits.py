@@ -7,20 +7,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import Clock
 
 from commentluv import CommentLuv, FetchError, MockTransport
 from commentluv.web import RateLimit, make_app
 from commentluv.web.limits import ClientAddresses, RateLimiter
 
 SECRET = "a secret of at least sixteen bytes"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_bucket_allows_its_burst_then_refills():

@@ -124,18 +124,3 @@ def test_bad_service_options_are_usage_errors(secret_file, capsys):
         main(["serve", "--secret-file", str(secret_file), "--trusted-proxy", "nope", "--no-cache"])
     assert exit_info.value.code == 2
     assert "nope" in capsys.readouterr().err
-
-
-def test_help_lists_serve_without_importing_the_service():
-    code = (
-        "import sys\n"
-        "from commentluv.cli import main\n"
-        "try: main(['--help'])\n"
-        "except SystemExit: pass\n"
-        "print('LOADED', [m for m in ('commentluv.web', 'waitress') if m in sys.modules])"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert re.search(r"^  serve ", result.stdout, re.MULTILINE)
-    assert "LOADED []" in result.stdout

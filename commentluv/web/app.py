@@ -206,7 +206,7 @@ class CommentFormApp:
         params = self._admit(environ)
         if isinstance(params, _Reply):
             return params
-        url = _text(params, "url", required=True)
+        url = _param(params, "url", required=True)
         limit = _limit(params)
         result = self._lookup(url, limit)
         if isinstance(result, _Reply):
@@ -234,12 +234,12 @@ class CommentFormApp:
         params = self._admit(environ)
         if isinstance(params, _Reply):
             return params
-        url = _text(params, "url", required=True)
-        name = _text(params, "name")
+        url = _param(params, "url", required=True)
+        name = _param(params, "name")
         # Named styles only: a template's literal text is kept as markup, and strangers
         # must not write markup into a page.
-        style = _choice(params, "style", tuple(STYLES))
-        fmt = _FORMATS[_choice(params, "format", tuple(_FORMATS))]
+        style = _one_of(params, "style", tuple(STYLES))
+        fmt = _FORMATS[_one_of(params, "format", tuple(_FORMATS))]
         result = self._lookup(url, 1)
         if isinstance(result, _Reply):
             return result
@@ -305,7 +305,7 @@ def _static_reply(body: bytes, content_type: str) -> _Reply:
     )
 
 
-def _text(params: dict[str, list[str]], name: str, *, required: bool = False) -> str:
+def _param(params: dict[str, list[str]], name: str, *, required: bool = False) -> str:
     value = params.get(name, [""])[0].strip()
     if required and not value:
         raise _BadRequest(f"the {name} parameter is required")
@@ -321,7 +321,7 @@ def _limit(params: dict[str, list[str]]) -> int:
     return int(text)
 
 
-def _choice(params: dict[str, list[str]], name: str, allowed: tuple[str, ...]) -> str:
+def _one_of(params: dict[str, list[str]], name: str, allowed: tuple[str, ...]) -> str:
     value = params.get(name, [allowed[0]])[0].strip() or allowed[0]
     if value not in allowed:
         raise _BadRequest(f"{name} must be one of {', '.join(allowed)}")
