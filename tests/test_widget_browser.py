@@ -140,6 +140,17 @@ def test_no_request_until_the_field_holds_an_http_url(browser, demo):
     assert browser.find_element(By.CSS_SELECTOR, ".commentluv-line").text == ""
 
 
+def test_a_lookup_error_is_one_short_line_and_no_choice(browser, demo):
+    blog_url, sample_url = demo
+    start_comment(browser, blog_url, "Typo", sample_url + "no-such-page/")
+    line = browser.find_element(By.CSS_SELECTOR, ".commentluv-line")
+    wait(browser, lambda d: line.text)
+    assert line.text == "That page was not found on your site."
+    assert "commentluv-error" in line.get_attribute("class")
+    assert not browser.find_element(By.CSS_SELECTOR, ".commentluv-choose").is_displayed()
+    assert browser.find_element(By.NAME, "commentluv_link").get_attribute("value") == ""
+
+
 def test_without_javascript_the_server_adds_the_latest_post(demo, tmp_path):
     blog_url, sample_url = demo
     driver = start_chromium(tmp_path / "profile", javascript=False)
