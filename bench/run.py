@@ -204,7 +204,7 @@ def fast_feed(sites: list[Site]) -> dict[str, Any]:
 
     import feedparser
 
-    from commentluv.fastfeed import FeedReader
+    from commentluv._feeds import FeedReader
 
     body = by_name(sites, "big-feed").routes["/feed/"].body
     feed_url, site_url = "https://big-feed.example/feed/", "https://big-feed.example/"

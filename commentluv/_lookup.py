@@ -7,15 +7,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from ._discovery import HeadScanner
 from ._discovery.finder import Document, find_feed
+from ._feeds import FeedReader, parse_posts
 from ._net.deadline import Deadline
 from ._net.fetcher import Fetcher, Response
 from ._store import SiteEntry
 from .config import Limits
-from .discovery import HeadScanner  # MERGE
 from .errors import FeedError, HTTPStatusError
-from .fastfeed import FeedReader  # MERGE
-from .feeds import parse_posts  # MERGE
 from .models import Post
 
 __all__ = ["Fetched", "fetch_site"]

@@ -3,12 +3,14 @@ processes sharing a cache share one fetch of a site.
 
 A site's record, under ``commentluv:site:<normalised site URL>``, is the JSON of either::
 
-    {"format": 2, "feed_url": str, "posts": [Post.to_dict(), ...] (newest first),
-     "etag": str | None, "last_modified": str | None, "fresh_until": Unix time}
-    {"format": 2, "error": {"kind", "message", ...}}     # a remembered failure
+    {"format": 3, "feed_url": str, "posts": [{"title", "link", "published"}, ...] (newest
+     first), "etag": str | None, "last_modified": str | None, "fresh_until": Unix time}
+    {"format": 3, "error": {"kind", "message", ...}}     # a remembered failure
 
 A record of another format (or anything malformed) reads as a miss. Bump :data:`FORMAT`
-whenever the shape changes.
+whenever the shape changes. Every field is bounded (titles 200 characters, links and the
+feed URL 2,048, validators 256, messages 300, at most ``Limits.max_stored_posts`` posts), so
+no site can make its record large.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from .cache import AddCache, Cache
@@ -30,25 +33,35 @@ __all__ = ["FORMAT", "FailedEntry", "SiteEntry", "SiteStore"]
 
 logger = logging.getLogger("commentluv")
 
-FORMAT = 2
+FORMAT = 3
+# A longer ETag or Last-Modified is dropped (the next refresh is then unconditional).
+MAX_VALIDATOR_LENGTH = 256
 # How often a lookup checks whether another process's fetch of the same site has finished.
 _LOCK_POLL = 0.05
+# Decoded entries kept for values a cache hands back unchanged (the memory cache does).
+_MEMO_SIZE = 256
 
 
 @dataclass(frozen=True)
 class SiteEntry:
-    """A site's feed and posts as cached. ``post_records`` are ``Post.to_dict()`` records,
-    newest first: decoding is left to :meth:`posts`, since a lookup usually wants one."""
+    """A site's feed and posts as cached. ``post_records`` are ``{"title", "link",
+    "published"}`` records, newest first; :meth:`posts` decodes them on demand (a lookup
+    usually wants one) and keeps what it decoded."""
 
+    site_url: str
     feed_url: str
-    post_records: tuple[dict[str, Any], ...]
+    post_records: tuple[Mapping[str, Any], ...]
     etag: str | None
     last_modified: str | None
     fresh_until: float
+    _decoded: dict[int, Post | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(
         cls,
+        site_url: str,
         feed_url: str,
         posts: Sequence[Post],
         *,
@@ -56,11 +69,39 @@ class SiteEntry:
         last_modified: str | None,
         fresh_until: float,
     ) -> SiteEntry:
-        records = tuple(post.to_dict() for post in posts)
-        return cls(feed_url, records, etag, last_modified, fresh_until)
+        records = tuple(
+            {
+                "title": post.title,
+                "link": post.link,
+                "published": post.published.isoformat() if post.published else None,
+            }
+            for post in posts
+        )
+        return cls(
+            site_url, feed_url, records, _validator(etag), _validator(last_modified), fresh_until
+        )
 
     def posts(self, limit: int | None = None) -> list[Post]:
-        return [Post.from_dict(record) for record in self.post_records[:limit]]
+        """Up to ``limit`` posts, newest first; a malformed record (a foreign writer) is
+        skipped, so the list may be empty."""
+        posts = []
+        for index, record in enumerate(self.post_records[:limit]):
+            if index not in self._decoded:
+                self._decoded[index] = self._decode(record)
+            post = self._decoded[index]
+            if post is not None:
+                posts.append(post)
+        return posts
+
+    def _decode(self, record: Mapping[str, Any]) -> Post | None:
+        try:
+            title, link, published = record["title"], record.get("link"), record.get("published")
+            if not isinstance(title, str) or not isinstance(link, str | None):
+                return None
+            moment = datetime.fromisoformat(published) if published else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        return Post(title, link, moment, self.feed_url, self.site_url)
 
     def fresh_for(self, seconds: float, now: float) -> SiteEntry:
         return replace(self, fresh_until=now + seconds)
@@ -69,11 +110,15 @@ class SiteEntry:
         return {
             "format": FORMAT,
             "feed_url": self.feed_url,
-            "posts": list(self.post_records),
+            "posts": [dict(record) for record in self.post_records],
             "etag": self.etag,
             "last_modified": self.last_modified,
             "fresh_until": self.fresh_until,
         }
+
+
+def _validator(value: str | None) -> str | None:
+    return value if value is not None and len(value) <= MAX_VALIDATOR_LENGTH else None
 
 
 @dataclass(frozen=True)
@@ -92,26 +137,28 @@ class FailedEntry:
 Entry = SiteEntry | FailedEntry
 
 
-def entry_from_json(data: Any) -> Entry | None:
-    """The entry a cached value holds, or None for a miss (absent, foreign or malformed)."""
+def entry_from_json(data: Any, site: str) -> Entry | None:
+    """The entry a cached value holds for ``site``, or None for a miss (absent, foreign or
+    malformed). Post records are checked when decoded, not here: a hit decodes one."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     if "error" in data:
         error = data["error"]
         return FailedEntry(error) if isinstance(error, dict) else None
-    try:
-        posts = data["posts"]
-        if not (posts and isinstance(posts, list) and all(isinstance(p, dict) for p in posts)):
-            return None
-        return SiteEntry(
-            feed_url=str(data["feed_url"]),
-            post_records=tuple(posts),
-            etag=data.get("etag"),
-            last_modified=data.get("last_modified"),
-            fresh_until=float(data["fresh_until"]),
-        )
-    except (KeyError, TypeError, ValueError):
+    posts, feed_url, fresh_until = data.get("posts"), data.get("feed_url"), data.get("fresh_until")
+    if not (posts and isinstance(posts, list) and isinstance(feed_url, str)):
         return None
+    if not isinstance(fresh_until, int | float):
+        return None
+    etag, last_modified = data.get("etag"), data.get("last_modified")
+    return SiteEntry(
+        site_url=site,
+        feed_url=feed_url,
+        post_records=tuple(record for record in posts if isinstance(record, dict)),
+        etag=etag if isinstance(etag, str) else None,
+        last_modified=last_modified if isinstance(last_modified, str) else None,
+        fresh_until=float(fresh_until),
+    )
 
 
 class SiteStore:
@@ -122,6 +169,8 @@ class SiteStore:
         self.freshness = freshness
         self.clock = clock
         self._add = cache.add if isinstance(cache, AddCache) else None
+        # key → (the value the cache gave, its entry): skips decoding an unchanged value.
+        self._memo: dict[str, tuple[object, Entry]] = {}
 
     @staticmethod
     def key(site: str) -> str:
@@ -132,7 +181,19 @@ class SiteStore:
         return f"commentluv:lock:{site}"
 
     def read(self, site: str) -> Entry | None:
-        return entry_from_json(self.cache.get(self.key(site)))
+        key = self.key(site)
+        value = self.cache.get(key)
+        memo = self._memo.get(key)
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        entry = entry_from_json(value, site)
+        if isinstance(entry, SiteEntry) and not entry.posts(1):
+            entry = None  # not one post decodes: a foreign writer's record
+        if entry is not None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = (value, entry)
+        return entry
 
     def is_fresh(self, entry: Entry | None) -> bool:
         """A failure counts as fresh for as long as it is remembered."""
@@ -154,6 +215,7 @@ class SiteStore:
         last_modified: str | None,
     ) -> SiteEntry:
         entry = SiteEntry.of(
+            site,
             feed_url,
             posts,
             etag=etag,

@@ -1,4 +1,13 @@
-"""Plain-text cleaning (pure) for untrusted titles, names and post text."""
+"""Plain-text cleaning (pure): the one rule for every untrusted title, name and post text.
+
+After a source's own escaping is decoded (entities by the XML parser or JSON, HTML-typed text
+turned into text with its tags removed and entities decoded once), every untrusted value is
+reduced to one line of plain text in which nothing shaped like an HTML tag survives: ``<``
+followed by a letter, ``</``, ``<!`` or ``<?`` starts a tag running to the next ``>``
+(closed or not), which is removed, with the whole body of a script or style element.
+Invisible and control characters are removed, whitespace is collapsed and the length capped
+on a word boundary; only HTML text has its entities decoded, so plain text keeps ``&amp;``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,11 @@ __all__ = ["clean_text", "strip_tags", "truncate_words"]
 
 ELLIPSIS = "…"
 
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*|[!?])[^<>]*>?", re.DOTALL)
+# A tag: "<" + a name (group 2, after an optional "/"), or "<!", "<?" or "</"; closed or not.
+_TAG_RE = re.compile(r"<(?:(/?)([a-zA-Z][a-zA-Z0-9]*)|[!?/])[^<>]*>?", re.DOTALL)
+# What still opens a tag once tags are removed: removing the <b> of "<<b>b>" leaves "<b>".
+_TAG_OPENER_RE = re.compile(r"<+(?=[a-zA-Z!?/])")
+_MAX_TAG_PASSES = 4
 # Inline tags join the words around them ("#<span>rust</span>" is "#rust"); any other tag
 # separates words.
 _INLINE_TAGS = frozenset(
@@ -34,7 +47,7 @@ def strip_tags(markup: str) -> str:
     """Remove HTML tags (and script/style bodies), keeping CDATA text; entities are kept."""
     text = _CDATA_RE.sub(lambda m: m.group(1), markup)
     text = _SCRIPT_STYLE_RE.sub(" ", text)
-    return _TAG_RE.sub(lambda m: "" if m.group(2).lower() in _INLINE_TAGS else " ", text)
+    return _TAG_RE.sub(lambda m: "" if (m.group(2) or "").lower() in _INLINE_TAGS else " ", text)
 
 
 def truncate_words(text: str, max_length: int) -> str:
@@ -49,15 +62,26 @@ def truncate_words(text: str, max_length: int) -> str:
 
 
 def clean_text(raw: str, max_length: int = 200, *, markup: bool = True) -> str:
-    """Untrusted text → one clean line of plain text.
+    """Untrusted text → one clean line of plain text, by the rule of this module.
 
-    With ``markup`` the input is treated as HTML: tags are removed and entities decoded once.
-    Control, bidi-override and zero-width characters are removed, whitespace collapsed, and
-    the result capped at ``max_length`` characters on a word boundary with an ellipsis.
+    ``markup`` only says whether the input is HTML, whose entities are decoded (once, after
+    its tags are removed); tag-shaped text is removed either way, also when decoding made it.
+    Control, bidi-override and zero-width characters are removed (first, so that none can
+    hide a tag), whitespace collapsed, and the result capped at ``max_length`` characters on
+    a word boundary with an ellipsis.
     """
-    text = raw
-    if markup:
-        text = html.unescape(strip_tags(text))
+    text = html.unescape(strip_tags(raw)) if markup else raw
     text = _INVISIBLE_RE.sub("", text)
+    text = _remove_tags(text)
     text = _WHITESPACE_RE.sub(" ", text).strip()
     return truncate_words(text, max_length)
+
+
+def _remove_tags(text: str) -> str:
+    """``text`` with nothing shaped like a tag left: :func:`strip_tags` until none is (a few
+    passes undo nesting such as "<<b>b>"), then any "<" that still opens one is dropped."""
+    for _ in range(_MAX_TAG_PASSES):
+        if not _TAG_OPENER_RE.search(text):
+            return text
+        text = strip_tags(text)
+    return _TAG_OPENER_RE.sub("", text)

@@ -125,14 +125,24 @@ def canonical_host(host: str) -> str:
     ipv4 = _parse_ipv4(folded)
     if ipv4 is not None:
         return str(ipv4)
-    try:
-        ascii_host = folded.encode("idna").decode("ascii")
-    except (UnicodeError, ValueError):
-        raise InvalidURL(f"malformed host name {host!r}") from None
+    ascii_host = ".".join(_ascii_label(label, host) for label in folded.split("."))
     labels = ascii_host.split(".")
     if not all(_HOST_LABEL_RE.match(label) for label in labels) or len(ascii_host) > 253:
         raise InvalidURL(f"malformed host name {host!r}")
     return ascii_host
+
+
+def _ascii_label(label: str, host: str) -> str:
+    """A label as it goes on the wire: IDNs by UTS 46 non-transitional processing (IDNA 2008,
+    as browsers do), so ``faß.de`` and ``fass.de`` stay two hosts (IDNA 2003 folded ß to ss)."""
+    if label.isascii():
+        return label
+    import idna  # only for non-ASCII hosts: its tables are large
+
+    try:
+        return idna.encode(label, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise InvalidURL(f"malformed host name {host!r}") from None
 
 
 def _parse_ipv4(host: str) -> ipaddress.IPv4Address | None:

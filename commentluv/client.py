@@ -140,12 +140,18 @@ class CommentLuv:
         self, url: str, limit: int = 1, *, refresh: bool = False, timeout: float | None = None
     ) -> LookupResult:
         """Up to ``limit`` posts, or the error, saying whether the answer came from the
-        cache; never raises a :class:`CommentLuvError`. ``refresh`` skips the cache."""
+        cache; never raises (an unexpected failure is logged and returned as a
+        :class:`CommentLuvError` of kind ``error``). ``refresh`` skips the cache."""
         _check_limit(limit)
         try:
             return self._answer(url, limit, timeout, refresh=refresh)
         except CommentLuvError as exc:  # the URL itself is refused
             return LookupResult((), exc, cached=False)
+        except Exception as exc:
+            # A bug must not cost a batch (warm, lookup_many, the CLI) every other result.
+            logger.error("looking up %r failed unexpectedly", url[:200], exc_info=exc)
+            failure = CommentLuvError(f"unexpected error ({type(exc).__name__})", url=url)
+            return LookupResult((), failure, cached=False)
 
     def lookup_cached(self, url: str, limit: int = 1) -> LookupResult | None:
         """What :meth:`lookup` answers from the cache (posts, or a remembered failure), or

@@ -26,6 +26,7 @@ failures are stored that way); its kind→class table is built from the classes 
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 __all__ = [
@@ -43,15 +44,33 @@ __all__ = [
     "ResponseTooLarge",
     "TooManyRedirects",
     "error_from_dict",
+    "printable",
 ]
 
 
+MAX_MESSAGE_LENGTH = 300
+# C0 and C1 controls, DEL, and the bidi and zero-width characters that can disguise text: a
+# reason phrase or a Location header is the server's, and must not drive a terminal or a log.
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """``text`` on one line without control or disguising characters, at most ``limit`` long."""
+    text = _UNPRINTABLE_RE.sub("", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class CommentLuvError(Exception):
-    """Root of every error raised by commentluv."""
+    """Root of every error raised by commentluv.
+
+    The message is one printable line of at most 300 characters whatever went into it
+    (servers' reason phrases and redirect targets do).
+    """
 
     kind: ClassVar[str] = "error"
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
+        message = printable(message)
         super().__init__(message)
         self.message = message
         self.url = url
@@ -61,7 +80,7 @@ class CommentLuvError(Exception):
         return {"kind": self.kind, "message": self.message}
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.url})" if self.url else self.message
+        return f"{self.message} ({printable(self.url)})" if self.url else self.message
 
 
 class InvalidURL(CommentLuvError, ValueError):

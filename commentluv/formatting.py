@@ -1,9 +1,10 @@
 """Backlink formatting (pure): a :class:`~commentluv.models.Post` → the line shown under a comment.
 
 Styles are templates with the placeholders ``{name}``, ``{title}``, ``{link}`` and ``{site}``;
-``{{`` and ``}}`` are literal braces. Every substituted value is untrusted and is cleaned and
-escaped for the output format. The literal text of a template is the developer's own and is
-kept exactly as written in every format (so a custom HTML template may contain markup).
+``{{`` and ``}}`` are literal braces. Every substituted value is untrusted: it is cleaned by
+the one rule of :mod:`commentluv._text` (no tag-shaped text, one plain line) in every format,
+then escaped for the output format. The literal text of a template is the developer's own
+and is kept exactly as written in every format (so a custom HTML template may contain markup).
 
 In ``html``, ``{title}`` is an ``<a>`` to the post (``rel="nofollow ugc"``, or ``rel="ugc"``
 with ``dofollow``). In ``markdown``, ``{title}`` is ``[title](link)`` and ``{link}`` is an

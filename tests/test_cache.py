@@ -118,3 +118,13 @@ def test_fail_safe_turns_errors_into_fallbacks_and_backs_off(caplog):
     assert safe.run(lambda: "ok", "fallback") == "ok"
     with pytest.raises(ValueError, match="not a backend error"):
         safe.run(lambda: int("not a backend error"), None)
+
+
+def test_the_memory_cache_is_bounded_by_bytes_too():
+    cache = MemoryCache(maxsize=1000, max_bytes=10_000)
+    for i in range(50):
+        cache.set(f"k{i}", "x" * 1000, ttl=60)
+    assert 5 <= len(cache) <= 10  # about 1 KB each: no more than 10 fit
+    assert cache.get("k49") == "x" * 1000 and cache.get("k0") is None
+    cache.set("k49", "y" * 20_000, ttl=60)  # larger than the whole cache: not kept...
+    assert cache.get("k49") is None  # ...and the old value is gone too, not served stale

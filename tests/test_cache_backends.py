@@ -162,7 +162,7 @@ def test_sqlite_survives_a_restart_and_purges_expired_rows(tmp_path):
     assert second.get("kept") == {"a": 1}
     assert second.get("gone") is None
     with sqlite3.connect(path) as db:  # opening purged the expired row from the file
-        assert [row[0] for row in db.execute("SELECT key FROM entries")] == ["kept"]
+        assert [row[0] for row in db.execute("SELECT key FROM cache_entries")] == ["kept"]
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     now[0] += 100
     assert second.purge() == 1
@@ -387,3 +387,21 @@ def test_sqlite_threads_opening_a_new_file_together_get_no_lock_error(tmp_path, 
             assert list(pool.map(write, range(16))) == list(range(16))
         cache.close()
     assert "unavailable" not in caplog.text
+
+
+def test_sqlite_evicts_the_oldest_entries_past_its_size_limit(tmp_path):
+    clock = [1_800_000_000.0]
+    cache = SQLiteCache(tmp_path / "small.sqlite3", max_bytes=512 * 1024, clock=lambda: clock[0])
+    for i in range(2_000):  # 2,000 x 2 KB: 4 MB written into a 512 KB budget
+        clock[0] += 1
+        cache.set(f"k{i}", "x" * 2_000, ttl=3 * 24 * 3600)
+    cache.purge()
+    db = sqlite3.connect(tmp_path / "small.sqlite3")
+    rows = db.execute("SELECT count(*), sum(length(value)) FROM cache_entries").fetchone()
+    assert rows[1] <= 512 * 1024 + _PURGE_EVERY_BYTES
+    assert cache.get("k1999") is not None and cache.get("k0") is None  # the oldest went first
+    db.close()
+    cache.close()
+
+
+_PURGE_EVERY_BYTES = 256 * 2_100  # writes between two checks may overshoot the limit

@@ -252,7 +252,7 @@ def test_backlink_formats_the_latest_post(luv, web):
     )
     html = luv.backlink("Jaden <b>", SITE, fmt="html")
     assert html == (
-        ".-= Jaden &lt;b&gt;'s last blog .."
+        ".-= Jaden's last blog .."
         '<a href="https://jaden.example/p0/" rel="nofollow ugc">Addictions…You Can Overcome Them</a> =-.'
     )
 

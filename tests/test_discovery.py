@@ -1,4 +1,4 @@
-"""Tests for commentluv.discovery: feed sniffing, head detection, link ranking, guesses."""
+"""Tests for commentluv._discovery: feed sniffing, head detection, link ranking, guesses."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commentluv.discovery import (
+from commentluv._discovery import (
     Candidate,
     PageLinks,
     find_feed_links,

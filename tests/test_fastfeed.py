@@ -1,4 +1,5 @@
-"""Tests for commentluv.fastfeed: same posts as feedparser, early stopping, safe fallbacks."""
+"""Tests for the streaming reader (commentluv._feeds.FeedReader): same posts as feedparser,
+early stopping, safe fallbacks."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commentluv import fastfeed
-from commentluv.fastfeed import MIN_WINDOW, FeedReader
-from commentluv.feeds import parse_posts
+from commentluv._feeds import MIN_WINDOW, FeedReader, parse_posts
 from commentluv.models import Post
 
 ROOT = Path(__file__).parent.parent
@@ -94,7 +93,7 @@ def feed_in_chunks(feed_reader: FeedReader, body: bytes, size: int = 16 * KB) ->
 def test_same_posts_as_feedparser(path: Path, limit: int | None, monkeypatch) -> None:
     body = path.read_bytes()
     answer = outcome(body, limit)
-    monkeypatch.setattr(fastfeed.FeedReader, "read", lambda self, body: None)
+    monkeypatch.setattr(FeedReader, "read", lambda self, body: None)
     assert answer == outcome(body, limit)
 
 
@@ -106,7 +105,7 @@ def test_the_fast_path_answers_the_plain_platform_feeds(path: Path) -> None:
 def test_a_big_feed_gives_the_same_posts_as_feedparser(monkeypatch) -> None:
     body = big_rss(60)
     answers = [outcome(body, limit) for limit in (None, 1, 50)]
-    monkeypatch.setattr(fastfeed.FeedReader, "read", lambda self, body: None)
+    monkeypatch.setattr(FeedReader, "read", lambda self, body: None)
     assert answers == [outcome(body, limit) for limit in (None, 1, 50)]
 
 
@@ -198,7 +197,7 @@ def test_the_fast_path_is_much_cheaper_than_feedparser(monkeypatch) -> None:
     start = time.process_time()
     fast(body, limit=1)
     fast_cpu = time.process_time() - start
-    monkeypatch.setattr(fastfeed.FeedReader, "read", lambda self, body: None)
+    monkeypatch.setattr(FeedReader, "read", lambda self, body: None)
     start = time.process_time()
     outcome(body, 1)
     slow_cpu = time.process_time() - start
@@ -330,5 +329,5 @@ def generated_feeds(draw: st.DrawFn) -> bytes:
 def test_generated_feeds_give_the_same_posts_as_feedparser(body: bytes, limit: int | None) -> None:
     answer = outcome(body, limit)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fastfeed.FeedReader, "read", lambda self, body: None)
+        patch.setattr(FeedReader, "read", lambda self, body: None)
         assert answer == outcome(body, limit)

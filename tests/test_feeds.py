@@ -1,4 +1,4 @@
-"""Tests for commentluv.feeds: feed bytes → posts, newest first."""
+"""Tests for commentluv._feeds (parse_posts): feed bytes → posts, newest first."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commentluv._feeds import parse_posts
 from commentluv.errors import FeedError, NoPosts
-from commentluv.feeds import parse_posts
 from commentluv.models import Post
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -322,8 +322,8 @@ def test_json_feed_with_a_bom_and_escapes() -> None:
         ],
     }
     body = codecs.BOM_UTF8 + json.dumps(document).encode()
-    # A JSON Feed title is plain text: nothing is decoded or stripped.
-    assert titles(parse(body)) == ["Café – AT&amp;T <b>"]
+    # A JSON Feed title is plain text: nothing is decoded; tag-shaped text is removed.
+    assert titles(parse(body)) == ["Café – AT&amp;T"]
 
 
 def test_json_feed_lone_surrogates_are_dropped() -> None:
@@ -484,7 +484,7 @@ def test_atom_title_types() -> None:
     assert titles(parse(load("atom_title_types.xml"))) == [
         "Bold moves: kerning AT&T",  # type="html": tags stripped, entities decoded once
         "Ligatures & why they matter",  # type="xhtml"
-        "Using <canvas> for AT&amp;T-style specimens",  # type="text" is taken literally
+        "Using for AT&amp;T-style specimens",  # type="text": not decoded, tags removed
         "Widows, orphans and rivers",  # whitespace and newlines collapsed
         "A post with a blank title: the summary stands in for it.",
     ]
@@ -503,6 +503,37 @@ def test_rss_title_escaping() -> None:
         "Fish & Chips",
         "3 < 5 but 7 > 2",
     ]
+
+
+def test_a_json_feed_title_loses_its_tags() -> None:
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [{"id": "1", "title": "<b>Bold</b> move", "url": "https://a.example/"}],
+    }
+    assert titles(parse(json.dumps(document).encode())) == ["Bold move"]
+
+
+ATOM_ENTRY = "<entry><title type='{type}'>{title}</title><link href='https://a.example/'/></entry>"
+
+
+def atom(*entries: tuple[str, str]) -> bytes:
+    body = "".join(ATOM_ENTRY.format(type=kind, title=title) for kind, title in entries)
+    return f"<feed xmlns='http://www.w3.org/2005/Atom'>{body}</feed>".encode()
+
+
+def test_tag_shaped_text_leaves_every_atom_title_type() -> None:
+    body = atom(
+        ("text", "&lt;b&gt;Bold&lt;/b&gt; move"),
+        ("text", "Unclosed &lt;b onmouseover=x"),
+        ("html", "Shown &amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt; literally"),
+        ("html", "&lt;i&gt;Real&lt;/i&gt; markup"),
+    )
+    assert titles(parse(body)) == ["Bold move", "Unclosed", "Shown literally", "Real markup"]
+
+
+def test_an_rss_title_that_decodes_to_a_tag_loses_it() -> None:
+    body = rss("<title>AT&amp;amp;T &amp;lt;b&amp;gt;news&amp;lt;/b&amp;gt;</title>")
+    assert titles(parse(body)) == ["AT&T news"]
 
 
 def test_hostile_titles_and_links() -> None:
@@ -829,7 +860,7 @@ def test_an_atom_feed_without_entries_has_no_posts() -> None:
 
 def test_importing_the_module_does_not_import_feedparser_or_lxml() -> None:
     code = (
-        "import sys, commentluv.feeds; print('feedparser' in sys.modules or 'lxml' in sys.modules)"
+        "import sys, commentluv._feeds; print('feedparser' in sys.modules or 'lxml' in sys.modules)"
     )
     root = Path(__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": str(root)}

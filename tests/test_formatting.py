@@ -143,7 +143,7 @@ def test_all_placeholders_and_literal_braces(fmt: Format, expected: str) -> None
 
 def test_template_literal_text_is_kept_as_written_in_html() -> None:
     line = format_backlink(make_post(), "<b>", style="<p>{name} & co</p>", fmt="html")
-    assert line == "<p>&lt;b&gt; & co</p>"
+    assert line == "<p>example.com & co</p>"
 
 
 @pytest.mark.parametrize("fmt", ["text", "html", "markdown"])
@@ -171,6 +171,23 @@ def test_empty_name_falls_back_to_host(name: str, site_url: str, expected: str) 
     assert line == expected
 
 
+@pytest.mark.parametrize(
+    ("fmt", "host"),
+    [("text", "example.com"), ("html", "example.com"), ("markdown", "example\\.com")],
+)
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "<script>", "<b></b>", "<!-- x -->"])
+def test_a_name_that_is_only_markup_falls_back_to_the_host(
+    fmt: Format, host: str, name: str
+) -> None:
+    assert format_backlink(make_post(), name, style="{name}", fmt=fmt) == host
+
+
+@pytest.mark.parametrize("fmt", ["text", "html", "markdown"])
+def test_tags_leave_names_in_every_format(fmt: Format) -> None:
+    name = '<b onmouseover="x">Jaden</b> <script>alert(1)</script><i>Daniels</i><img src=x'
+    assert format_backlink(make_post(), name, style="{name}", fmt=fmt) == "Jaden Daniels"
+
+
 def test_names_are_cleaned() -> None:
     line = format_backlink(make_post(), "  Jaden\x00\u202e Daniels\n\t", style="{name}")
     assert line == "Jaden Daniels"
@@ -190,12 +207,9 @@ def test_long_title_is_capped() -> None:
 
 def test_titles_are_plain_text_even_if_they_look_like_markup() -> None:
     post = make_post(title="<b>Bold</b> &amp; more")
-    assert format_backlink(post, NAME, style="{title}") == "<b>Bold</b> &amp; more"
+    assert format_backlink(post, NAME, style="{title}") == "Bold &amp; more"
     html_line = format_backlink(post, NAME, style="{title}", fmt="html")
-    assert (
-        html_line
-        == f'<a href="{LINK}" rel="nofollow ugc">&lt;b&gt;Bold&lt;/b&gt; &amp;amp; more</a>'
-    )
+    assert html_line == f'<a href="{LINK}" rel="nofollow ugc">Bold &amp;amp; more</a>'
 
 
 # --- template validation ----------------------------------------------------------------------
@@ -290,10 +304,7 @@ def test_hostile_text_in_html(text: str) -> None:
 def test_html_escaping_exact() -> None:
     post = make_post(title='"><img src=x onerror=alert(1)>')
     line = format_backlink(post, "<script>alert(1)</script>", style="{name}|{title}", fmt="html")
-    assert line == (
-        "&lt;script&gt;alert(1)&lt;/script&gt;|"
-        f'<a href="{LINK}" rel="nofollow ugc">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;</a>'
-    )
+    assert line == f'example.com|<a href="{LINK}" rel="nofollow ugc">&quot;&gt;</a>'
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXT)

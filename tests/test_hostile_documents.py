@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from commentluv import CommentLuv
+from commentluv._feeds import parse_posts
 from commentluv.errors import CommentLuvError, FeedError, FeedNotFound
-from commentluv.feeds import parse_posts
 
 MiB = 1024 * 1024
 FEED_HEADERS = {"Content-Type": "application/rss+xml"}
@@ -165,3 +165,67 @@ def test_a_five_megabyte_head_is_read_only_up_to_the_page_cap(site):
     print(f"5 MB head: {elapsed:.2f} s")
     assert "/hidden.xml" not in site.paths()
     assert elapsed < 2
+
+
+# Dates and bugs at the edges never crash a lookup, nor a batch (issue 9).
+
+EDGE_DATES = ["01 Jan 0001 00:00:00 +0100", "31 Dec 9999 23:59:59 -0100",
+              "Mon, 01 Jan 0001 00:00:00 +0100", "0001-01-01T00:00:00+01:00",
+              "9999-12-31T23:59:59-01:00"]  # fmt: skip
+
+
+@pytest.mark.parametrize("date", EDGE_DATES)
+def test_dates_at_the_ends_of_the_calendar_are_undated_not_a_crash(date):
+    body = (
+        "<rss version='2.0'><channel><item><title>Edge</title><link>https://a.example/1</link>"
+        f"<pubDate>{date}</pubDate></item></channel></rss>"
+    ).encode()
+    posts = parse_posts(body, feed_url="https://a.example/feed", site_url="https://a.example/")
+    assert [post.title for post in posts] == ["Edge"]
+    atom = (
+        "<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>Edge</title>"
+        f"<link href='https://a.example/1'/><updated>{date}</updated></entry></feed>"
+    ).encode()
+    posts = parse_posts(atom, feed_url="https://a.example/feed", site_url="https://a.example/")
+    assert [post.title for post in posts] == ["Edge"]
+
+
+def test_an_unexpected_failure_in_the_streaming_reader_is_a_feed_error(site, monkeypatch):
+    from commentluv._feeds import streaming
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(streaming, "make_post", broken)
+    site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
+    site.add("/feed", "<rss version='2.0'><channel><item><title>t</title>"
+             "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
+    with CommentLuv(allow_private_hosts=True, timeout=3) as luv:
+        result = luv.lookup(site.url + "/")
+    assert isinstance(result.error, FeedError) and result.error.kind == "bad_feed"
+    assert "RuntimeError" in result.error.message
+
+
+def test_one_site_failing_unexpectedly_does_not_lose_the_batch(site, monkeypatch, caplog):
+    from commentluv import _lookup
+
+    real = _lookup.fetch_site
+
+    def flaky(fetcher, limits, url, known, deadline):
+        if "/bad" in url:
+            raise OverflowError("date value out of range")
+        return real(fetcher, limits, url, known, deadline)
+
+    monkeypatch.setattr(_lookup, "fetch_site", flaky)
+    for path in ("/good", "/bad"):
+        site.add(path, f"<link rel='alternate' type='application/rss+xml' href='{path}/feed'>")
+        site.add(f"{path}/feed", f"<rss version='2.0'><channel><item><title>{path}</title>"
+                 "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
+    urls = [site.url + "/good", site.url + "/bad"]
+    with CommentLuv(allow_private_hosts=True, timeout=3) as luv:
+        found = luv.lookup_many(urls)
+        warmed = luv.warm(urls)
+    assert found[urls[0]].title == "/good"  # type: ignore[union-attr]
+    assert isinstance(found[urls[1]], CommentLuvError) and found[urls[1]].kind == "error"
+    assert warmed[urls[0]].ok and not warmed[urls[1]].ok
+    assert "failed unexpectedly" in caplog.text

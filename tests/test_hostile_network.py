@@ -11,6 +11,7 @@ import contextlib
 import gzip
 import http.server
 import json
+import logging
 import socket
 import ssl
 import subprocess
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import Route
 
 from commentluv import CommentLuv
 from commentluv._net.deadline import Deadline
@@ -371,6 +373,22 @@ def test_encodings_not_asked_for_are_refused(site, encoding):
     assert_reported(caught.value, "unreachable")
 
 
+@pytest.mark.parametrize("encoding", ["identity, gzip", "gzip,", "gzip, gzip", "deflate, gzip"])
+def test_stacked_content_encodings_are_refused_before_decoding(site, encoding):
+    # urllib3 decodes each token in turn (a blank or "identity" one as deflate): these bodies
+    # are two layers deep, and were once read as one (urllib3 2.2 then reached 2 GiB RSS).
+    body = gzip.compress(zlib.compress(b"<rss>" + bytes(64 * 1024) + b"</rss>"))
+    site.add("/", body, headers={"Content-Encoding": encoding})
+    with pytest.raises(FetchError, match="nested content encodings") as caught:
+        fetch(site.url + "/")
+    assert_reported(caught.value, "unreachable")
+
+
+def test_a_single_identity_encoding_is_read_as_is(site):
+    site.add("/", b"plain", headers={"Content-Encoding": "identity"})
+    assert fetch(site.url + "/").body == b"plain"
+
+
 BOMB_DECODED = 128 * MiB  # well over the 64 MB budget, so an uncapped read could not pass
 
 
@@ -578,3 +596,167 @@ def test_cookies_set_by_a_redirect_are_not_sent_on_the_next_hop(site):
     site.add("/b", "b")
     fetch(site.url + "/a")
     assert "cookie" not in site.hits[1].headers
+
+
+# Private networks by name, metadata never by accident (issue 9).
+
+
+def answering(*addresses: str) -> Resolver:
+    """A forged DNS: every name resolves to ``addresses``."""
+    return lambda host, port: list(addresses)
+
+
+def test_allowed_networks_open_exactly_the_networks_named(site):
+    site.add("/", "intranet page")
+    port = port_of(site)
+    url = f"http://wiki.corp.internal:{port}/"
+    opened = AddressPolicy(
+        allowed_networks=frozenset({"127.0.0.1/32"}), allowed_ports=frozenset({port})
+    )
+    assert fetch(url, policy=opened, resolver=answering("127.0.0.1")).body == b"intranet page"
+    other = AddressPolicy(
+        allowed_networks=frozenset({"127.0.0.2/32"}), allowed_ports=frozenset({port})
+    )
+    with pytest.raises(BlockedURL) as caught:
+        fetch(url, policy=other, resolver=answering("127.0.0.1"))
+    assert_reported(caught.value, "blocked")
+    assert "127.0.0.1" not in caught.value.message  # never says what a name resolved to
+    assert site.hits == [site.hits[0]]  # the refused lookup sent nothing
+
+
+def test_a_redirect_out_of_the_allowed_network_is_refused(site):
+    port = port_of(site)
+    site.add("/", status=302, headers={"Location": f"http://elsewhere.corp.internal:{port}/x"})
+    answers = {"wiki.corp.internal": ["127.0.0.1"], "elsewhere.corp.internal": ["10.1.2.3"]}
+    policy = AddressPolicy(
+        allowed_networks=frozenset({"127.0.0.0/8"}), allowed_ports=frozenset({port})
+    )
+    with pytest.raises(BlockedURL):
+        fetch(f"http://wiki.corp.internal:{port}/", policy=policy, resolver=lambda h, p: answers[h])
+    assert site.paths() == ["/"]
+
+
+def test_a_feed_link_out_of_the_allowed_network_is_refused(site):
+    port = port_of(site)
+    site.add("/", f"<html><head><link rel='alternate' type='application/rss+xml' "
+                  f"href='http://feeds.corp.internal:{port}/elsewhere.xml'></head></html>")  # fmt: skip
+    site.add("/elsewhere.xml", "<rss><channel><item><title>t</title></item></channel></rss>")
+    answers = {"blog.corp.internal": ["127.0.0.1"], "feeds.corp.internal": ["169.254.169.254"]}
+    luv = CommentLuv(
+        policy=AddressPolicy(
+            allowed_networks=frozenset({"127.0.0.0/8"}), allowed_ports=frozenset({port})
+        ),
+        resolver=lambda host, _: answers[host],
+        timeout=3,
+    )
+    with luv, pytest.raises(BlockedURL):
+        luv.latest(f"http://blog.corp.internal:{port}/")
+    assert "/elsewhere.xml" not in site.paths()
+
+
+@pytest.mark.parametrize(
+    "address", ["169.254.169.254", "169.254.170.2", "fe80::1", "fd00:ec2::254", "100.100.100.200",
+                "168.63.129.16", "192.0.0.192", "::ffff:169.254.169.254"],
+)  # fmt: skip
+def test_allow_private_hosts_never_opens_link_local_or_metadata(site, address):
+    relaxed = AddressPolicy(allow_private_hosts=True)
+    with pytest.raises(BlockedURL) as caught:
+        relaxed.check_address(address)
+    assert "allowed_networks" in caught.value.message
+    with pytest.raises(BlockedURL):
+        fetch(
+            f"http://metadata.example:{port_of(site)}/", policy=relaxed, resolver=answering(address)
+        )
+    assert site.hits == []
+    # Named explicitly, it is reachable (checked without connecting: this is a test machine).
+    network = "fe80::/10" if address == "fe80::1" else address.removeprefix("::ffff:")
+    AddressPolicy(allow_private_hosts=True, allowed_networks=frozenset({network})).check_address(
+        address
+    )
+
+
+def test_allow_private_hosts_still_opens_private_ranges_and_names():
+    relaxed = AddressPolicy(allow_private_hosts=True)
+    for address in ("127.0.0.1", "10.0.0.1", "192.168.1.1", "fd12::1", "::1"):
+        relaxed.check_address(address)
+    relaxed.check_url("http://localhost:54321/")
+    with pytest.raises(BlockedURL):
+        relaxed.check_url("http://169.254.169.254/latest/meta-data/")
+
+
+def test_bad_networks_are_refused_when_the_policy_is_built():
+    with pytest.raises(ValueError, match="CIDR"):
+        AddressPolicy(allowed_networks=frozenset({"10.0.0.0/33"}))
+
+
+# A resolver is code of the caller's: whatever it answers, a lookup ends in a typed error.
+
+
+@pytest.mark.parametrize("answer", [["not-an-ip"], ["127.0.0.1 "], [""], ["example.com"]])
+def test_a_resolver_answering_something_other_than_an_ip_is_blocked(answer):
+    luv = CommentLuv(resolver=lambda host, port: answer, timeout=2)
+    with luv, pytest.raises(BlockedURL) as caught:
+        luv.latest("http://example.com/")
+    assert_reported(caught.value, "blocked")
+
+
+# One transport, two policies: the strict client never reuses the permissive one's sockets.
+
+
+def test_clients_sharing_a_transport_do_not_share_connections_across_policies(site):
+    site.add("/", "private")  # keep-alive: the connection stays pooled after the first fetch
+    port = port_of(site)
+    transport = HTTPTransport(resolver=answering("127.0.0.1"))
+    url = f"http://blog.example:{port}/"
+    permissive = Fetcher(transport, user_agent="t", policy=AddressPolicy(allow_private_hosts=True))
+    strict = Fetcher(
+        transport, user_agent="t", policy=AddressPolicy(allowed_ports=frozenset({port}))
+    )
+    with Deadline(3) as deadline:
+        assert permissive.get(url, deadline=deadline, max_bytes=MiB).body == b"private"
+        with pytest.raises(BlockedURL):
+            strict.get(url, deadline=deadline, max_bytes=MiB)
+    assert site.paths() == ["/"]
+    transport.close()
+
+
+def test_an_outside_session_is_not_accepted():
+    import requests
+
+    with pytest.raises(TypeError, match="session"):
+        CommentLuv(session=requests.Session())  # type: ignore[call-arg]
+
+
+# What servers say never drives a terminal or forges a log line.
+
+
+def raw_answer(status_line: bytes, headers: bytes = b""):
+    def handler(request) -> None:
+        request.wfile.write(status_line + b"\r\n" + headers + b"Content-Length: 0\r\n\r\n")
+        request.close_connection = True
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("status_line", "headers"),
+    [
+        (b"HTTP/1.1 500 \x1b]0;owned\x07\x1b[2J\x9b31m Evil", b""),
+        (b"HTTP/1.1 404 Not\x1b[31mFound\x0b\x08\x7f", b""),
+        (b"HTTP/1.1 302 Found", b"Location: javascript:\x1b[2Jalert(1)\r\n"),
+        (b"HTTP/1.1 302 Found", b"Location: ftp://x/" + b"\x1b" * 500 + b"y" * 5000 + b"\r\n"),
+    ],
+)
+def test_server_strings_in_messages_are_stripped_of_controls_and_capped(
+    site, status_line, headers, caplog
+):
+    site.routes["/"] = Route(handler=raw_answer(status_line, headers))
+    luv = CommentLuv(allow_private_hosts=True, timeout=2)
+    with caplog.at_level(logging.DEBUG, logger="commentluv"), luv:
+        result = luv.lookup(site.url + "/")
+        assert luv.backlink("x", site.url + "/") is None
+    error = result.error
+    assert error is not None
+    for text in (error.message, str(error), caplog.text):
+        assert not any((ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) <= 0x9F for ch in text)
+    assert len(error.message) <= 300

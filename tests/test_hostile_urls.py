@@ -263,3 +263,14 @@ def test_safe_http_url_returns_none_or_a_canonical_url(href, base):
         return
     assert_canonical(url)
     assert safe_http_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"), [("faß.de", "fass.de"), ("ς.gr", "σ.gr"), ("FAß.DE", "fass.de")]
+)
+def test_idn_hosts_follow_uts46_not_idna2003(typed, other):
+    # IDNA 2003 folded ß to ss and ς to σ: two different sites shared one cache key and one
+    # fetch target. UTS 46 non-transitional processing (what browsers do) keeps them apart.
+    assert normalize_site_url(typed) != normalize_site_url(other)
+    assert normalize_site_url("faß.de") == "http://xn--fa-hia.de/"
+    assert normalize_site_url("bücher.example") == "http://xn--bcher-kva.example/"

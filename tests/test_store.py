@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import datetime, timezone
@@ -9,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from commentluv import Freshness, MemoryCache, NotFound, Post
-from commentluv._store import FORMAT, FailedEntry, SiteEntry, SiteStore, entry_from_json
+from commentluv._store import FORMAT, MAX_VALIDATOR_LENGTH, FailedEntry, SiteEntry, SiteStore
 
 SITE = "https://jaden.example/"
 POST = Post(
@@ -63,10 +64,19 @@ def test_failures_round_trip_as_their_error(store):
         {"format": FORMAT, "feed_url": "f", "posts": [{}], "fresh_until": "soon"},
         {"format": FORMAT, "posts": [{}], "fresh_until": 1},
         {"format": FORMAT, "error": "not a dict"},
+        {"format": FORMAT, "feed_url": "f", "posts": [{"title": 1}], "fresh_until": 1},
+        {
+            "format": FORMAT,
+            "feed_url": "f",
+            "posts": [{"title": "t", "published": "x"}],
+            "fresh_until": 1,
+        },
+        {"format": 2, "feed_url": "f", "posts": [{"title": "t"}], "fresh_until": 1},
     ],
 )
-def test_foreign_or_malformed_records_read_as_misses(raw):
-    assert entry_from_json(raw) is None
+def test_foreign_or_malformed_records_read_as_misses(store, raw):
+    store.cache.set(store.key(SITE), raw, 60)
+    assert store.read(SITE) is None
 
 
 def test_freshness_and_the_stale_window(store):
@@ -120,3 +130,36 @@ def test_a_waiter_stops_waiting_once_the_other_fetch_has_stored_its_result():
     assert taken is False and 0.15 < waited < 0.8
     assert isinstance(store.read(SITE), SiteEntry)
     thread.join()
+
+
+def test_records_are_bounded_whatever_the_site_sends(store):
+    # 50 posts with the longest links and titles, and huge validators: once 427 KiB a record.
+    link = "https://a.example/" + "x" * 2000
+    posts = [
+        Post("t" * 200, link, POST.published, "https://a.example/" + "f" * 2000, SITE)
+        for _ in range(50)
+    ]
+    store.write_posts(SITE, posts[0].feed_url, posts, etag="e" * 60_000, last_modified="m" * 60_000)
+    raw = store.cache.get(store.key(SITE))
+    size = len(json.dumps(raw))
+    assert size < 120 * 1024, size
+    assert raw["etag"] is None and raw["last_modified"] is None
+    assert set(raw["posts"][0]) == {"title", "link", "published"}
+    entry = store.read(SITE)
+    assert entry.posts(1)[0].feed_url == posts[0].feed_url and entry.posts(1)[0].site_url == SITE
+    store.write_posts(
+        SITE,
+        POST.feed_url,
+        [POST],
+        etag='"' + "e" * (MAX_VALIDATOR_LENGTH - 2) + '"',
+        last_modified=None,
+    )
+    assert store.read(SITE).etag is not None  # a validator at the limit is kept
+
+
+def test_an_unchanged_cached_value_is_decoded_once(store):
+    store.write_posts(SITE, POST.feed_url, [POST], etag=None, last_modified=None)
+    first = store.read(SITE)
+    assert store.read(SITE) is first  # the memory cache gave the same value back
+    store.write_posts(SITE, POST.feed_url, [POST, POST], etag=None, last_modified=None)
+    assert store.read(SITE) is not first

@@ -188,9 +188,10 @@ def test_backlink(app, blog, wsgi):
     assert answer.status == 200
     assert answer.json["backlink"] == "Jaden recently posted..Post 9"
     assert answer.json["post"]["link"] == blog.link("Post 9")
-    html = wsgi(app, "/backlink", {"url": blog.site, "name": "<b>J</b>", "format": "html"}).json
-    assert html["backlink"] == (
-        f'.-= &lt;b&gt;J&lt;/b&gt;\'s last blog ..<a href="{blog.link("Post 9")}" '
+    query = {"url": blog.site, "name": "<b>Jo</b> & Co", "format": "html"}
+    html = wsgi(app, "/backlink", query).json
+    assert html["backlink"] == (  # tags dropped, the rest escaped
+        f'.-= Jo &amp; Co\'s last blog ..<a href="{blog.link("Post 9")}" '
         'rel="nofollow ugc">Post 9</a> =-.'
     )
 

@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..discovery import HeadScanner, find_feed_links, guess_feed_urls, sniff_feed  # MERGE
 from ..errors import CommentLuvError, FeedNotFound, FetchTimeout
 from ..models import Post
+from .links import HeadScanner, find_feed_links
+from .platforms import guess_feed_urls
+from .sniff import sniff_feed
 
 __all__ = ["Document", "FeedSource", "Found", "find_feed"]
 

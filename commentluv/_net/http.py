@@ -247,16 +247,14 @@ def _guarded_session() -> requests.Session:
 
 
 def _check_encoding(header: str, url: str) -> None:
-    encodings = [
-        token.strip()
-        for token in header.split(",")
-        if token.strip() and token.strip().lower() != "identity"
-    ]
-    if len(encodings) > 1:
+    # urllib3 decodes every comma-separated token in turn, a blank or "identity" one as
+    # deflate: "identity, gzip" and "gzip," are two layers. Only one plain layer is read.
+    tokens = [token.strip().lower() for token in header.split(",")] if header.strip() else []
+    if len(tokens) > 1:
         raise FetchError("nested content encodings are refused", url=url)
-    if encodings and encodings[0].lower() not in ACCEPTED_ENCODINGS:
+    if tokens and tokens[0] != "identity" and tokens[0] not in ACCEPTED_ENCODINGS:
         raise FetchError(
-            f"content encoding {encodings[0][:40]!r} was not asked for and is refused", url=url
+            f"content encoding {tokens[0][:40]!r} was not asked for and is refused", url=url
         )
 
 

@@ -8,6 +8,7 @@ is the one it connects to.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -42,27 +43,57 @@ _REFUSED_NETWORKS = tuple(
     )
 )
 
+# Never reachable through allow_private_hosts alone, only when named in allowed_networks:
+# link-local ranges (where cloud metadata services live) and the metadata addresses
+# themselves (EC2's IPv6 one, Alibaba's, Azure's, Oracle's).
+_NAMED_ONLY_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "169.254.0.0/16",
+        "fe80::/10",
+        "fd00:ec2::254/128",
+        "100.100.100.200/32",
+        "168.63.129.16/32",
+        "192.0.0.192/32",
+    )
+)
+
 # Names that are always internal, whatever a resolver answers for them.
 _REFUSED_NAMES = ("localhost", "metadata.google.internal", "metadata")
 _REFUSED_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".home.arpa")
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-def is_public_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+
+def is_public_address(address: str | Address) -> bool:
     """True when ``address`` is a globally routable unicast address safe to fetch from."""
-    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return is_public_address(ip.ipv4_mapped)
-        if ip.scope_id:
-            return False
+    ip = _unwrapped(ipaddress.ip_address(address) if isinstance(address, str) else address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+        return False
     if any(ip in net for net in _REFUSED_NETWORKS if net.version == ip.version):
         return False
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
 
+def _unwrapped(ip: Address) -> Address:
+    """An IPv4-mapped IPv6 address is judged as its IPv4 address."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _in(ip: Address, networks: Iterable[Network]) -> bool:
+    return any(ip in net for net in networks if net.version == ip.version)
+
+
 # What a refusal message tells the developer to change, when that is the way to allow it.
-_PRIVATE_HINT = "allow it with allow_private_hosts=True (CLI: --allow-private-hosts)"
+_PRIVATE_HINT = (
+    "allow it with allowed_networks= (CLI: --allow-network CIDR) or allow_private_hosts=True"
+    " (CLI: --allow-private-hosts)"
+)
 _PORT_HINT = "allow it with allowed_ports= or allow_private_hosts=True (CLI: --allow-private-hosts)"
+_NAMED_ONLY_HINT = "link-local and cloud metadata addresses need allowed_networks= naming them"
 
 
 @dataclass(frozen=True)
@@ -70,13 +101,31 @@ class AddressPolicy:
     """Where a lookup may connect.
 
     By default only public unicast addresses are allowed, on the ports in ``allowed_ports``
-    or the scheme's default port. ``allow_private_hosts`` lifts every address and port rule
-    (tests and intranets use loopback servers on ephemeral ports); keep it off for URLs typed
-    by strangers.
+    or the scheme's default port. ``allowed_networks`` (CIDRs such as ``"10.20.0.0/16"``)
+    opens exactly those networks, for an intranet. ``allow_private_hosts`` opens every
+    private range and every port (tests and intranets use loopback servers on ephemeral
+    ports), but never link-local addresses (169.254.0.0/16, fe80::/10) nor the cloud
+    metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, 168.63.129.16,
+    192.0.0.192): those are reachable only when ``allowed_networks`` names them. Keep both
+    off for URLs typed by strangers. The same rule applies to every redirect hop and every
+    feed link, and to every address a name resolves to.
     """
 
     allow_private_hosts: bool = False
     allowed_ports: frozenset[int] = field(default=DEFAULT_ALLOWED_PORTS)
+    allowed_networks: frozenset[Network] = field(default=frozenset())
+
+    def __post_init__(self) -> None:
+        try:
+            networks = frozenset(
+                net if isinstance(net, ipaddress.IPv4Network | ipaddress.IPv6Network)
+                else ipaddress.ip_network(net)
+                for net in self.allowed_networks
+            )  # fmt: skip
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"allowed_networks must be CIDRs such as 10.0.0.0/8: {exc}") from None
+        object.__setattr__(self, "allowed_networks", networks)
+        object.__setattr__(self, "allowed_ports", frozenset(self.allowed_ports))
 
     def check_url(self, url: str) -> None:
         """Refuse a URL whose scheme, credentials, literal address, well-known internal name
@@ -88,30 +137,50 @@ class AddressPolicy:
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})", url=url)
         if parts.username is not None or parts.password is not None:
             raise InvalidURL("URLs with a user name or password are not accepted", url=url)
-        if self.allow_private_hosts:
-            return
-        default_port = 443 if scheme == "https" else 80
-        port = parts.port or default_port
-        if port != default_port and port not in self.allowed_ports:
-            raise BlockedURL(f"port {port} is not allowed: {_PORT_HINT}", url=url)
+        if not self.allow_private_hosts:
+            default_port = 443 if scheme == "https" else 80
+            port = parts.port or default_port
+            if port != default_port and port not in self.allowed_ports:
+                raise BlockedURL(f"port {port} is not allowed: {_PORT_HINT}", url=url)
         host = canonical_host(parts.hostname or "")
-        if host in _REFUSED_NAMES or host.endswith(_REFUSED_SUFFIXES):
-            raise BlockedURL(f"host {host!r} is not allowed: {_PRIVATE_HINT}", url=url)
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:
+            # With networks opened, an internal name is judged by what it resolves to.
+            if not (self.allow_private_hosts or self.allowed_networks) and (
+                host in _REFUSED_NAMES or host.endswith(_REFUSED_SUFFIXES)
+            ):
+                raise BlockedURL(
+                    f"host {host!r} is not allowed: {_PRIVATE_HINT}", url=url
+                ) from None
             return
-        if not is_public_address(literal):
-            raise BlockedURL(f"address {host} is not a public address: {_PRIVATE_HINT}", url=url)
+        self._check(literal, url=url, shown=host)
 
     def check_address(self, address: str, *, url: str | None = None) -> None:
-        """Refuse a resolved address that is not public. Raises :class:`BlockedURL`."""
-        if self.allow_private_hosts:
-            return
+        """Refuse a resolved address that may not be reached. Raises :class:`BlockedURL`."""
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            raise BlockedURL(
+                "the resolver answered something that is not an IP address", url=url
+            ) from None
+        if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+            raise BlockedURL("scoped IPv6 addresses are not allowed", url=url)
         # The message does not name the address: it would tell a stranger what an internal
         # name resolves to. It is also the only answer for a refused target (no connection
         # is attempted), so open and closed ports look the same from outside.
-        if not is_public_address(address.split("%", 1)[0]):
-            raise BlockedURL(
-                f"the host name resolves to a non-public address: {_PRIVATE_HINT}", url=url
-            )
+        self._check(ip, url=url, shown="the host name resolves to a non-public address")
+
+    def _check(self, ip: Address, *, url: str | None, shown: str) -> None:
+        ip = _unwrapped(ip)
+        if _in(ip, self.allowed_networks):
+            return
+        if _in(ip, _NAMED_ONLY_NETWORKS):
+            raise BlockedURL(f"{_describe(shown)}: {_NAMED_ONLY_HINT}", url=url)
+        if self.allow_private_hosts or is_public_address(ip):
+            return
+        raise BlockedURL(f"{_describe(shown)}: {_PRIVATE_HINT}", url=url)
+
+
+def _describe(shown: str) -> str:
+    return shown if " " in shown else f"address {shown} is not a public address"

@@ -15,6 +15,7 @@ its readers. Which records are current is the client's business (their ``format`
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -53,17 +54,30 @@ class AddCache(Cache, Protocol):
 
 
 class MemoryCache:
-    """A thread-safe in-process cache with a TTL per entry, bounded to ``maxsize`` entries
-    (least recently used entries go first when full)."""
+    """A thread-safe in-process cache with a TTL per entry, bounded both to ``maxsize``
+    entries and to about ``max_bytes`` of values (their JSON size); the least recently used
+    entries go first when either is full, and a value larger than ``max_bytes`` is not kept."""
 
-    def __init__(self, maxsize: int = 10_000, *, timer: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        maxsize: int = 10_000,
+        *,
+        max_bytes: int = 64 * 1024 * 1024,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         # Imported here: the CLI, which caches in SQLite, starts faster without it.
         from cachetools import TLRUCache
 
-        # Each value is stored with its own expiry time; TLRUCache asks for it on insertion.
-        self._entries: TLRUCache[str, tuple[float, Any]] = TLRUCache(
-            maxsize=maxsize, ttu=lambda _key, entry, _now: entry[0], timer=timer
+        # Each value is stored as (expiry time, value, size): TLRUCache reads the first for
+        # expiry and the last to keep the total size under max_bytes.
+        self._entries: TLRUCache[str, tuple[float, Any, int]] = TLRUCache(
+            maxsize=max_bytes,
+            ttu=lambda _key, entry, _now: entry[0],
+            timer=timer,
+            getsizeof=lambda entry: entry[2],
         )
+        self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self._timer = timer
         self._lock = threading.Lock()
 
@@ -73,15 +87,25 @@ class MemoryCache:
         return None if entry is None else entry[1]
 
     def set(self, key: str, value: Any, ttl: float) -> None:
+        size = _size_of(key, value)
         with self._lock:
-            self._entries[key] = (self._timer() + ttl, value)
+            self._put(key, value, ttl, size)
 
     def add(self, key: str, value: Any, ttl: float) -> bool:
+        size = _size_of(key, value)
         with self._lock:
             if key in self._entries:  # expired entries are not "in"
                 return False
-            self._entries[key] = (self._timer() + ttl, value)
+            self._put(key, value, ttl, size)
             return True
+
+    def _put(self, key: str, value: Any, ttl: float, size: int) -> None:
+        if size > self.max_bytes:
+            self._entries.pop(key, None)  # too large to keep: the old value is stale now
+            return
+        self._entries[key] = (self._timer() + ttl, value, size)
+        while len(self._entries) > self.maxsize:
+            self._entries.popitem()
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -95,6 +119,16 @@ class MemoryCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+def _size_of(key: str, value: Any) -> int:
+    """About what ``value`` costs to keep: its JSON text (commentluv's values are JSON)."""
+    import json
+
+    try:
+        return len(key) + len(json.dumps(value, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return len(key) + sys.getsizeof(value)
 
 
 class NullCache:

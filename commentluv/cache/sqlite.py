@@ -21,11 +21,14 @@ from ._support import FailSafe, dumps, loads
 
 __all__ = ["SQLiteCache"]
 
+# ``stored`` orders eviction when the file is over its size limit: oldest writes go first.
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS entries"
-    " (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
+    "CREATE TABLE IF NOT EXISTS cache_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
+    " expires REAL NOT NULL, stored REAL NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS cache_entries_by_age ON cache_entries (stored)",
+    "DROP TABLE IF EXISTS entries",  # the first layout, without ``stored``
 )
-# Expired rows are deleted on opening and after every this many writes.
+# Expired rows are deleted, and the size limit enforced, on opening and every this many writes.
 _PURGE_EVERY = 256
 
 
@@ -34,7 +37,9 @@ class SQLiteCache:
 
     ``busy_timeout`` bounds the wait for another writer, in seconds; ``retry_after`` is how
     long the file is left alone after a failure. Expiry uses ``clock`` (wall-clock time, so
-    that every process agrees).
+    that every process agrees). ``max_bytes`` bounds the data in the file: past it the oldest
+    entries are evicted (checked on opening and every 256 writes, so it may be exceeded by
+    up to that many writes in between).
     """
 
     def __init__(
@@ -43,9 +48,11 @@ class SQLiteCache:
         *,
         busy_timeout: float = 1.0,
         retry_after: float = 5.0,
+        max_bytes: int = 256 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
+        self.max_bytes = max_bytes
         self.busy_timeout = busy_timeout
         self._clock = clock
         self._local = threading.local()
@@ -63,7 +70,8 @@ class SQLiteCache:
             row = (
                 self._db()
                 .execute(
-                    "SELECT value FROM entries WHERE key = ? AND expires > ?", (key, self._clock())
+                    "SELECT value FROM cache_entries WHERE key = ? AND expires > ?",
+                    (key, self._clock()),
                 )
                 .fetchone()
             )
@@ -73,9 +81,10 @@ class SQLiteCache:
 
     def set(self, key: str, value: Any, ttl: float) -> None:
         def write() -> None:
+            now = self._clock()
             self._db().execute(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                (key, dumps(value), self._clock() + ttl),
+                "INSERT OR REPLACE INTO cache_entries VALUES (?, ?, ?, ?)",
+                (key, dumps(value), now + ttl, now),
             )
             self._count_write()
 
@@ -86,9 +95,10 @@ class SQLiteCache:
             now = self._clock()
             # One statement, so atomic across processes: insert, or take over an expired row.
             cursor = self._db().execute(
-                "INSERT INTO entries VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
-                " SET value = excluded.value, expires = excluded.expires WHERE expires <= ?",
-                (key, dumps(value), now + ttl, now),
+                "INSERT INTO cache_entries VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE"
+                " SET value = excluded.value, expires = excluded.expires, stored = excluded.stored"
+                " WHERE expires <= ?",
+                (key, dumps(value), now + ttl, now, now),
             )
             return cursor.rowcount == 1
 
@@ -96,7 +106,7 @@ class SQLiteCache:
 
     def delete(self, key: str) -> None:
         self._safe.run(
-            lambda: self._db().execute("DELETE FROM entries WHERE key = ?", (key,)), None
+            lambda: self._db().execute("DELETE FROM cache_entries WHERE key = ?", (key,)), None
         )
 
     def purge(self) -> int:
@@ -129,7 +139,8 @@ class SQLiteCache:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(_SCHEMA)
+            for statement in _SCHEMA:
+                connection.execute(statement)
             self._purge(connection)
         except sqlite3.Error:
             connection.close()
@@ -137,8 +148,27 @@ class SQLiteCache:
         return connection
 
     def _purge(self, connection: sqlite3.Connection) -> int:
-        cursor = connection.execute("DELETE FROM entries WHERE expires <= ?", (self._clock(),))
-        return cursor.rowcount
+        """Delete expired rows, then the oldest ones while the data is over ``max_bytes``."""
+        removed = connection.execute(
+            "DELETE FROM cache_entries WHERE expires <= ?", (self._clock(),)
+        ).rowcount
+        while self._used_bytes(connection) > self.max_bytes:
+            # A tenth of the rows at a time: few passes, and no scan of sizes per row.
+            evicted = connection.execute(
+                "DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries"
+                " ORDER BY stored LIMIT max(1, (SELECT count(*) FROM cache_entries) / 10))"
+            ).rowcount
+            if not evicted:
+                break
+            removed += evicted
+        return removed
+
+    @staticmethod
+    def _used_bytes(connection: sqlite3.Connection) -> int:
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+        size = connection.execute("PRAGMA page_size").fetchone()[0]
+        return int((pages - free) * size)
 
     def _count_write(self) -> None:
         self._writes += 1  # a race only shifts when the next purge happens

@@ -1,17 +1,19 @@
-"""The fast feed path: the newest posts of an RSS 2.0, RSS 1.0 or Atom feed, read incrementally.
+"""The streaming reader (pure): the newest posts of an RSS 2.0, RSS 1.0 or Atom feed, read
+incrementally.
 
 :class:`FeedReader` is fed the body chunk by chunk (as it arrives) with lxml's pull parser and
 says when it has seen enough (``done``): a feed whose first items are dated newest first
 needs only those items, so a 2 MB full-content feed is answered from its first few kilobytes.
 
-It only answers what it can answer exactly as :func:`commentluv.feeds.parse_posts` does
+It only answers what it can answer exactly as :func:`commentluv._feeds.parse_posts` does
 through feedparser. Anything else makes it give up (``failed``) and the caller uses
 feedparser on the whole body: other encodings, a DOCTYPE or anything but comments and
 processing instructions before the root element, malformed XML, undefined entities,
 ``xml:base``, titles holding ``<``, an ``&`` that could start a reference, or nothing
 (feedparser's guesses about markup and its excerpt fallback stay feedparser's), duplicate,
 nested or case-variant fields, RSS ``<guid>`` links, items without a title or link. Dates
-in the usual RFC 822 and W3C-DTF spellings are read here, others by feedparser's parser.
+in the usual RFC 822 and W3C-DTF spellings are read here, others by feedparser's parser
+(imported from :mod:`.feedparser` only when such a date turns up).
 Security: the parser resolves no entities, loads no DTD, touches no network and refuses
 huge trees; the prolog (where a DTD would be) is never given to it.
 
@@ -25,28 +27,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta, timezone
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
 
 # lxml-stubs may or may not be installed; the parser is used through Any either way.
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from ._text import clean_text
-from .feeds import (
-    _BOMS,
-    _SIGNATURES,
-    _TITLE_MAX_LENGTH,
-    _XML_ENCODING_RE,
-    _aware,
-    _first_safe_url,
-    _http_charset,
-    _newest_first,
-    _parse_rfc3339,
-    _post,
-    _root_start,
+from .._text import clean_text
+from ..errors import FeedError
+from ..models import Post
+from .decode import feed_first_label, http_charset
+from .post import (
+    TITLE_MAX_LENGTH,
+    aware,
+    first_safe_url,
+    make_post,
+    newest_first,
+    parse_rfc822,
+    parse_rfc3339,
 )
-from .models import Post
+from .scrub import prolog_declares, root_start
 
 __all__ = ["MIN_WINDOW", "FeedReader", "Unsupported"]
 
@@ -60,7 +62,7 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-# feeds.py decodes these as UTF-8 too (an ASCII label on a non-ASCII body fails over to it).
+# decode_feed decodes these as UTF-8 too (an ASCII label on a non-ASCII body fails over to it).
 _UTF8_LABELS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
 # Item element per root element: RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 1.0.
@@ -69,7 +71,7 @@ _ITEM_TAGS = {
     f"{{{_RDF}}}RDF": f"{{{_RSS1}}}item",
     f"{{{_ATOM}}}feed": f"{{{_ATOM}}}entry",
 }
-# Date elements feedparser stores as "published" or "updated" (published wins in feeds.py).
+# Date elements feedparser stores as "published" or "updated" (published wins in .feedparser).
 _PUBLISHED = frozenset({"pubDate", f"{{{_ATOM}}}published"})
 _UPDATED = frozenset({f"{{{_ATOM}}}updated", f"{{{_DC}}}date", f"{{{_DCTERMS}}}modified"})
 # Lower-cased local names feedparser maps onto the fields read here: one of these that is not
@@ -79,18 +81,6 @@ _SENSITIVE = frozenset(
      "created", "date"}
 )  # fmt: skip
 
-# Not calendar.month_abbr: that follows the locale, RFC 822 does not.
-_MONTHS = {
-    month: number
-    for number, month in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
-# The RFC 822 dates feeds actually use; anything else goes to feedparser's date parser.
-_RFC822_RE = re.compile(
-    r"\s*(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
-    r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))\s*$"
-)
 _W3CDTF_RE = re.compile(r"\s*\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)\s*$")
 # "<", or "&" that could start a character or entity reference (html.unescape takes "&amp"
 # without its ";"): such text cleans differently as markup and as plain text.
@@ -108,7 +98,7 @@ class FeedReader:
 
     ``result`` is the posts (newest first, at most ``limit``) once ``done``, or after
     :meth:`close` at the end of the body; it stays None when ``failed`` (use
-    :func:`commentluv.feeds.parse_posts` on the whole body then). Also usable directly as the
+    :func:`commentluv._feeds.parse_posts` on the whole body then). Also usable directly as the
     ``stop`` callback of :meth:`commentluv.http.Fetcher.get`.
     """
 
@@ -123,12 +113,12 @@ class FeedReader:
     ) -> None:
         self.feed_url = feed_url
         self.site_url = site_url
-        self.now = _aware(now or datetime.now(timezone.utc))
+        self.now = aware(now or datetime.now(timezone.utc))
         self.limit = limit
         self.result: list[Post] | None = None
         self.failed = False
         self.bytes_read = 0
-        self._http_charset = _http_charset(headers or {})
+        self._http_charset = http_charset(headers or {})
         self._prolog = b""
         self._parser: Any = None
         self._item_tag: str | None = None
@@ -149,7 +139,7 @@ class FeedReader:
         if self.bytes_read == 0:
             self.feed_url = url
             if headers is not None:
-                self._http_charset = _http_charset(headers)
+                self._http_charset = http_charset(headers)
         self.feed(bytes(body[self.bytes_read :]))
         return self.done
 
@@ -157,15 +147,13 @@ class FeedReader:
         if self.done or not data:
             return
         self.bytes_read += len(data)
-        try:
+        with self._reading():
             if self._parser is None:
                 data = self._start(data)
                 if self._parser is None:
                     return
             self._parser.feed(data)
             self._consume()
-        except (Unsupported, etree.XMLSyntaxError):
-            self._give_up()
 
     def read(self, body: bytes) -> list[Post] | None:
         """A whole body: its posts, or None when feedparser must decide. Fed in slices of
@@ -180,20 +168,30 @@ class FeedReader:
         """The end of the body: the posts, or None when the fast path cannot answer."""
         if self.done:
             return self.result
-        try:
+        with self._reading():
             if self._parser is None:
                 raise Unsupported("no root element")
             self._parser.close()
             self._consume()
             if not self._posts:
                 raise Unsupported("no usable items: feedparser tells NoPosts from FeedError")
-        except (Unsupported, etree.XMLSyntaxError):
-            self._give_up()
-            return None
-        self._finish()
+            self._finish()
         return self.result
 
     # Internals
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Give up on what the fast path does not read; a failure of its own (a bug) ends the
+        read as a :class:`FeedError`, never as an exception that would crash a lookup."""
+        try:
+            yield
+        except (Unsupported, etree.XMLSyntaxError):
+            self._give_up()
+        except Exception as exc:
+            self._give_up()
+            reason = type(exc).__name__
+            raise FeedError(f"the feed could not be read ({reason})", url=self.feed_url) from exc
 
     def _give_up(self) -> None:
         self.failed = True
@@ -202,20 +200,20 @@ class FeedReader:
     def _start(self, data: bytes) -> bytes:
         """Buffers the prolog until the root element starts; returns the bytes from there."""
         self._prolog += data
-        if self._encoding() not in _UTF8_LABELS:
+        if feed_first_label(self._prolog, self._http_charset) not in _UTF8_LABELS:
             raise Unsupported("not UTF-8")
         body = self._prolog
         if body.startswith(b"\xef\xbb\xbf"):
             body = body[3:]
         # latin-1 keeps byte offsets; the markup searched for is ASCII.
         text = body.decode("latin-1")
-        root = _root_start(text)
+        root = root_start(text)
         if root == len(text):
             if len(text) > 64 * 1024:
                 raise Unsupported("a prolog this long is not a feed the fast path reads")
             return b""
-        if "<!" in _strip_comments(text[:root]):
-            raise Unsupported("a DOCTYPE: entity declarations are feeds.py's to scrub")
+        if prolog_declares(text[:root]):
+            raise Unsupported("a DOCTYPE: entity declarations are the fallback's to scrub")
         self._prolog = b""
         self._parser = etree.XMLPullParser(
             events=("start", "end"),
@@ -227,19 +225,6 @@ class FeedReader:
             remove_blank_text=False,
         )
         return body[root:]
-
-    def _encoding(self) -> str:
-        """The label feeds.py would decode with first (see its ``_decode``)."""
-        for bom, codec in _BOMS:
-            if self._prolog.startswith(bom):
-                return codec
-        for signature, codec in _SIGNATURES:
-            if self._prolog.startswith(signature):
-                return codec
-        if self._http_charset:
-            return self._http_charset.lower()
-        match = _XML_ENCODING_RE.match(self._prolog)
-        return match.group(1).decode("ascii").lower() if match else "utf-8"
 
     def _consume(self) -> None:
         for event, element in self._parser.read_events():
@@ -265,9 +250,9 @@ class FeedReader:
             raise Unsupported("an item outside the channel")
         fields = _item_fields(item, atom=self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"])
         title, hrefs, published, updated = fields
-        post = _post(
-            clean_text(title, _TITLE_MAX_LENGTH, markup=False),
-            _first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url),
+        post = make_post(
+            clean_text(title, TITLE_MAX_LENGTH, markup=False),
+            first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url),
             _date(published) or _date(updated),
             feed_url=self.feed_url,
             site_url=self.site_url,
@@ -284,12 +269,8 @@ class FeedReader:
             self._finish()
 
     def _finish(self) -> None:
-        self.result = _newest_first(self._posts)[: self.limit]
+        self.result = newest_first(self._posts)[: self.limit]
         self._parser = None
-
-
-def _strip_comments(prolog: str) -> str:
-    return re.sub(r"<!--.*?-->", "", prolog, flags=re.DOTALL)
 
 
 def _item_fields(item: Any, *, atom: bool) -> tuple[str, list[str], str | None, str | None]:
@@ -364,7 +345,7 @@ def _plain_text(element: Any) -> str:
 
 
 def _atom_href(link: Any) -> list[str]:
-    """The link's href when feeds.py would consider it (rel alternate, an HTML type)."""
+    """The link's href when .feedparser would consider it (rel alternate, an HTML type)."""
     # feedparser lower-cases rel and type and defaults them to alternate and text/html.
     rel = link.get("rel", "alternate").lower()
     media_type = link.get("type", "text/html").lower()
@@ -395,27 +376,11 @@ def _date(value: str | None) -> datetime | None:
     if value is None:
         return None
     if _W3CDTF_RE.match(value):
-        return _parse_rfc3339(value)
-    match = _RFC822_RE.match(value)
-    month = _MONTHS.get(match.group(2)) if match else None
-    if match is None or month is None:
-        return _feedparser_date(value)
-    day, _, year, hour, minute, second, sign, offset_h, offset_m = match.groups()
-    try:
-        moment = datetime(
-            int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
-        )
-    except ValueError:
-        return _feedparser_date(value)
-    if sign:
-        offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
-        moment -= offset if sign == "+" else -offset
-    return moment
+        return parse_rfc3339(value)
+    return parse_rfc822(value) or _fallback_date(value)
 
 
-def _feedparser_date(value: str) -> datetime | None:
-    from feedparser.datetimes import _parse_date  # slow to import: only for odd dates
+def _fallback_date(value: str) -> datetime | None:
+    from .feedparser import parse_date_fallback  # imports feedparser: only for odd dates
 
-    from .feeds import _from_struct_time
-
-    return _from_struct_time(_parse_date(value))
+    return parse_date_fallback(value)

@@ -1,0 +1,274 @@
+"""Feed links in a page (pure): the ``<link>`` feeds and feed-like anchors of a commenter's page.
+
+The HTTP layer fetches the page, calls :func:`head_end` on the bytes received so far (or lets
+a :class:`HeadScanner` do it as the stop callback) and :func:`find_feed_links` once the head
+(or the page) is in. Bytes are decoded by :func:`commentluv._feeds.decode.decode_page`; the
+candidates are ranked by :mod:`.rank` and the platform recognised by :mod:`.platforms`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import SplitResult, urlsplit
+
+from bs4 import BeautifulSoup
+from bs4.element import Tag
+from bs4.exceptions import ParserRejectedMarkup
+from bs4.filter import SoupStrainer
+
+from .._feeds.decode import decode_page
+from .._text import clean_text
+from .._urls import safe_http_url
+from .platforms import detect_platform
+from .rank import FEED_TYPES, is_comments_feed, looks_like_feed_url, rank_candidates, same_site
+from .sniff import media_type, sniff_feed
+
+__all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "head_end"]
+
+# Where the head ends
+
+_HEAD_END_RE = re.compile(rb"</head\s*>|<body[\s/>]", re.IGNORECASE)
+
+
+def head_end(body: bytes | bytearray, start: int = 0) -> int | None:
+    """Offset just past ``</head>``, or of ``<body`` if that comes first; None if neither yet.
+
+    Searches from ``start`` so a caller re-checking a growing buffer can skip what it has
+    already searched (keeping a few bytes of overlap for a tag split across reads).
+    """
+    match = _HEAD_END_RE.search(body, max(start, 0))
+    if match is None:
+        return None
+    return match.end() if match.group().startswith(b"</") else match.start()
+
+
+# Feed links in a page
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A URL that may be the site's feed, with where it was found."""
+
+    url: str
+    title: str | None
+    media_type: str | None
+    source: Literal["link", "anchor", "guess"]
+
+    @property
+    def is_comments(self) -> bool:
+        """True for a comments feed, whose entries are comments rather than posts."""
+        return is_comments_feed(urlsplit(self.url), self.title)
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What a page says about its feeds: ``<link>`` feeds and feed-like anchors, ranked best
+    first, and the blogging platform when recognisable."""
+
+    feeds: tuple[Candidate, ...]
+    anchors: tuple[Candidate, ...]
+    platform: str | None
+
+    def post_feed_urls(self) -> list[str]:
+        """URLs to try, head links first, then body anchors. Comments feeds are left out:
+        their newest entry is a comment, not the author's post."""
+        return [c.url for c in (*self.feeds, *self.anchors) if not c.is_comments]
+
+
+class HeadScanner:
+    """Fed a page's growing body chunk by chunk, says when to stop reading: once the head is
+    complete and names a posts feed (the rest of a 5 MB homepage is not worth reading).
+
+    Scans each chunk once; ``links`` holds what the head named.
+    """
+
+    def __init__(self) -> None:
+        self.links: PageLinks | None = None
+        self._searched = 0
+        self._done = False
+
+    def __call__(self, url: str, body: bytearray, headers: Mapping[str, str]) -> bool:
+        if self._done:
+            return False
+        if self._searched == 0 and sniff_feed(bytes(body[:4096])):
+            self._done = True  # the page is itself a feed: read it all
+            return False
+        # Re-scan a few bytes of the previous chunk in case "</head>" straddles the boundary.
+        end = head_end(body, self._searched - 16)
+        self._searched = len(body)
+        if end is None:
+            return False
+        self._done = True
+        content_type = headers.get("content-type")
+        self.links = find_feed_links(bytes(body[:end]), url, content_type=content_type)
+        return bool(self.links.post_feed_urls())
+
+
+# html.parser is slow per tag and quadratic on some unclosed markup, so the parser only ever
+# sees a bounded prefix of the page: up to this many of each kind of tag we read, and this
+# many tags in all.
+_MAX_TAGS_PER_KIND = 500
+_MAX_TAGS = 20_000
+_COUNTED_TAGS = frozenset({"a", "link", "meta"})
+_TAG_START_RE = re.compile(r"<([!/?]?)([A-Za-z][A-Za-z0-9]*)?")
+_PROCESSING_INSTRUCTION_RE = re.compile(r"<\?[^>]*>")
+_MAX_TITLE_CHARS = 200
+_FEED_RELS = frozenset({"alternate", "feed"})
+_JSONFEED_HREF_RE = re.compile(r"feed\.json|jsonfeed|/feed/json/?$", re.IGNORECASE)
+# REST and oEmbed endpoints, sitemaps and other XML that WordPress and friends link to.
+_NOT_FEED_RE = re.compile(
+    r"/wp-json/|[?&]rest_route=|oembed"
+    r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml",
+    re.IGNORECASE,
+)
+_FEED_WORD_RE = re.compile(r"\b(?:rss|atom|feeds?|syndicat\w*)\b", re.IGNORECASE)
+
+
+def find_feed_links(
+    html: bytes | str,
+    page_url: str,
+    *,
+    content_type: str | None = None,
+    max_links: int = 50,
+) -> PageLinks:
+    """The feeds a page links to, ranked best first, and its platform.
+
+    ``page_url`` is the page's final URL (after redirects); bytes are decoded by BOM, then the
+    ``charset`` in ``content_type``, then the XML declaration or ``<meta charset>``, then
+    UTF-8 or windows-1252 (:func:`commentluv._feeds.decode.decode_page`). Work
+    is bounded: only the first 500 ``<link>``, ``<a>`` and ``<meta>`` tags are read, and at
+    most ``max_links`` candidates of each kind are returned. Never raises.
+    """
+    text = html if isinstance(html, str) else decode_page(html, content_type)
+    text = _parse_window(text)
+    page = safe_http_url(page_url)
+    page_parts = urlsplit(page) if page else None
+    tags = _parse_tags(text)
+    base = _base_url(tags, page)
+    taken = {page} if page else set()
+    links = [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
+    feeds = rank_candidates(links, page_parts, max_links, taken)
+    anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags if tag.name == "a"]
+    return PageLinks(
+        feeds=feeds,
+        anchors=rank_candidates(anchors, page_parts, max_links, taken),
+        platform=detect_platform(page_parts, _generators(tags), text),
+    )
+
+
+def _parse_window(text: str) -> str:
+    """The prefix of ``text`` the parser may see (see ``_MAX_TAGS``)."""
+    per_kind = dict.fromkeys(_COUNTED_TAGS, 0)
+    for total, tag in enumerate(_TAG_START_RE.finditer(text), 1):
+        name = "" if tag.group(1) else (tag.group(2) or "").lower()
+        if name in per_kind:
+            per_kind[name] += 1
+        if total > _MAX_TAGS or per_kind.get(name, 0) > _MAX_TAGS_PER_KIND:
+            text = text[: tag.start()]
+            break
+    # Whatever follows the last ">" is at best an unfinished tag, which html.parser rescans
+    # to the end of the input for every "<" in it.
+    return text[: text.rfind(">") + 1]
+
+
+def _parse_tags(text: str) -> list[Tag]:
+    """The ``<link>``, ``<a>``, ``<base>`` and ``<meta>`` tags of a page, in document order."""
+    if "<" not in text:  # bs4 would warn that the input looks like a file name
+        return []
+    # bs4 warns when an XML declaration precedes the first tag (a feed, or a page's head cut
+    # from one). Parsing that as HTML is deliberate here, and no <?...?> matters to us.
+    text = _PROCESSING_INSTRUCTION_RE.sub("", text)
+    strainer = SoupStrainer(["link", "a", "base", "meta"])
+    try:
+        soup = BeautifulSoup(text, "html.parser", parse_only=strainer)
+    except ParserRejectedMarkup:
+        return []
+    return [tag for tag in soup.find_all(["link", "a", "base", "meta"]) if isinstance(tag, Tag)]
+
+
+def _generators(tags: list[Tag]) -> list[str]:
+    """The contents of the page's ``<meta name="generator">`` tags."""
+    return [
+        _attr(tag, "content")
+        for tag in tags
+        if tag.name == "meta" and _attr(tag, "name").strip().lower() == "generator"
+    ]
+
+
+def _attr(tag: Tag, name: str) -> str:
+    value = tag.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def _base_url(tags: list[Tag], page: str | None) -> str | None:
+    """The URL relative links resolve against: the first ``<base href>``, else the page."""
+    for tag in tags:
+        if tag.name == "base" and tag.has_attr("href"):
+            return safe_http_url(_attr(tag, "href"), page) or page
+    return page
+
+
+def _clean_title(value: str) -> str | None:
+    return clean_text(value, _MAX_TITLE_CHARS, markup=False) or None
+
+
+def _link_candidate(tag: Tag, base: str | None) -> Candidate | None:
+    url = _target(tag, base)
+    type_attr = _attr(tag, "type").strip().lower()
+    if url is None or not _declares_feed(tag, type_attr, url):
+        return None
+    return Candidate(url, _clean_title(_attr(tag, "title")), type_attr or None, "link")
+
+
+def _target(tag: Tag, base: str | None) -> str | None:
+    """The tag's absolute http(s) ``href``, unless it is an API endpoint or a sitemap."""
+    url = safe_http_url(_attr(tag, "href"), base)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}") else url
+
+
+def _declares_feed(tag: Tag, declared_type: str, url: str) -> bool:
+    """Whether a ``<link>`` or ``<a>`` says, by ``rel`` and ``type``, that it points to a feed."""
+    rels = set(_attr(tag, "rel").lower().split())
+    if not rels & _FEED_RELS or "stylesheet" in rels:
+        return False
+    essence = media_type(declared_type)
+    if essence in FEED_TYPES:
+        return True
+    if essence == "application/json":
+        return _JSONFEED_HREF_RE.search(urlsplit(url).path) is not None
+    return not essence and "feed" in rels and looks_like_feed_url(url)
+
+
+def _anchor_candidate(tag: Tag, base: str | None, page: SplitResult | None) -> Candidate | None:
+    url = _target(tag, base)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    type_attr = _attr(tag, "type").strip().lower()
+    label = _clean_title(_anchor_label(tag))
+    local = page is not None and same_site(parts.hostname, page.hostname)
+    # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
+    feed_like = (
+        _declares_feed(tag, type_attr, url)
+        or looks_like_feed_url(url)
+        or (local and _FEED_WORD_RE.search(label or "") is not None)
+    )
+    if not feed_like or is_comments_feed(parts, label):
+        return None
+    return Candidate(url, label, type_attr or None, "anchor")
+
+
+def _anchor_label(tag: Tag) -> str:
+    """An anchor's text, else its title, else the alt text of an image in it (an RSS icon)."""
+    text = tag.get_text(" ", strip=True)[:_MAX_TITLE_CHARS]
+    image = tag.find("img")
+    alt = _attr(image, "alt") if isinstance(image, Tag) else ""
+    return text or _attr(tag, "title") or alt

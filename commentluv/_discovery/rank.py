@@ -1,0 +1,229 @@
+"""Ranking feed candidates (pure): main feeds first, comments last, one per feed.
+
+Topic (main, off-topic such as a category or tag feed, comments), the page's own site first,
+feeds declared by type before ones only named like a feed, then the page's section; the RSS,
+Atom and JSON versions of one feed collapse into the best-ranked by their identity keys.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, TypeVar
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+from .sniff import media_type
+
+__all__ = [
+    "FEED_TYPES",
+    "Ranked",
+    "is_comments_feed",
+    "looks_like_feed_url",
+    "path_segments",
+    "rank_candidates",
+    "same_site",
+    "site_host",
+]
+
+# Media types that declare a feed (in a <link> or an anchor's type).
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/x-rss+xml",
+        "application/x-atom+xml",
+        "application/x.atom+xml",
+        "text/rss+xml",
+        "text/atom+xml",
+        "text/xml",
+        "application/xml",
+    }
+)
+_FEED_PATH_RE = re.compile(
+    r"(?:/(?:feed|rss2?|atom)/?|\.(?:rss|atom|xml)|/(?:index|rss|feed)\.rdf|/feed\.json"
+    r"|/feed/json/?|/feeds/posts/(?:default|summary))$",
+    re.IGNORECASE,
+)
+_FORMAT_VALUE_RE = re.compile(r"rss\d?|atom|rdf|json|xml", re.IGNORECASE)
+_FORMAT_KEYS = frozenset({"feed", "format", "alt", "type"})
+_FEED_HOST_SUFFIXES = ("feedburner.com", "feedproxy.google.com")
+
+# Ranking: lower sorts first.
+_MAIN, _OFF_TOPIC, _COMMENTS = 0, 1, 2
+_COMMENTS_PATH_RE = re.compile(r"(?:^|/)comments?(?:[./]|$)", re.IGNORECASE)
+# "Comments" in the languages WordPress is most used in ("Kommentar-Feed", "Flux des
+# commentaires", "Feed de comentarios", "コメントフィード", ...).
+_COMMENTS_WORD_RE = re.compile(
+    r"comment|coment|kommentar|reactie|komentar|коммент|комент|σχόλι|yorum|hozzászól"
+    r"|コメント|评论|評論|댓글",
+    re.IGNORECASE,
+)
+# Site name and feed name are joined by one of these ("Blog » Comments Feed", "Blog - Atom").
+_TITLE_SEPARATOR_RE = re.compile(r"\s[-–—|:·]\s|[»«]")
+_OFF_TOPIC_SEGMENTS = frozenset(
+    {
+        "category",
+        "categories",
+        "tag",
+        "tags",
+        "tagged",
+        "topic",
+        "topics",
+        "author",
+        "authors",
+        "label",
+        "labels",
+        "search",
+        "podcast",
+        "podcasts",
+        "-",  # Blogger label feeds: /feeds/posts/default/-/Label
+    }
+)
+_OFF_TOPIC_QUERY_KEYS = frozenset({"cat", "category", "tag", "author", "label", "s"})
+# Path tails that name a format rather than a section: /blog/feed/atom/ is the /blog/ feed.
+_FEED_SEGMENT_RE = re.compile(
+    r"feeds?|rss2?|atom|rdf|json|(?:feed|rss2?|atom|index)\.(?:xml|rdf|json)|[^/]*\.(?:rss|atom)",
+    re.IGNORECASE,
+)
+_BLOGGER_POSTS_RE = re.compile(r"/feeds/posts/(?:default|summary)(?=/|$)", re.IGNORECASE)
+_TITLE_NOISE_RE = re.compile(
+    r"\b(?:rss|atom|rdf|json|xml|feeds?|\d+(?:\.\d+)+)\b|[^\w\s]", re.IGNORECASE
+)
+
+
+class Ranked(Protocol):
+    """What ranking reads of a candidate (see :class:`~commentluv._discovery.links.Candidate`)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def media_type(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+
+
+RankedT = TypeVar("RankedT", bound=Ranked)
+
+
+def looks_like_feed_url(url: str) -> bool:
+    """Whether a URL is named like a feed (/feed/, .rss, ?format=rss, FeedBurner)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return (
+        _FEED_PATH_RE.search(parts.path) is not None
+        or any(_is_format_param(key, value) for key, value in parse_qsl(parts.query))
+        or any(host == suffix or host.endswith("." + suffix) for suffix in _FEED_HOST_SUFFIXES)
+    )
+
+
+def _is_format_param(key: str, value: str) -> bool:
+    """``?feed=rss2``, ``?alt=rss``, ``?format=rss``: a query that only picks the format."""
+    return key.lower() in _FORMAT_KEYS and _FORMAT_VALUE_RE.fullmatch(value) is not None
+
+
+def rank_candidates(
+    found: list[RankedT | None], page: SplitResult | None, limit: int, taken: set[str]
+) -> tuple[RankedT, ...]:
+    """Best first, one per feed: drops candidates whose identity is already in ``taken``
+    (which it extends), so alternates and exact duplicates collapse into the best-ranked."""
+    # sorted() is stable, so document order breaks ties.
+    ordered = sorted(
+        (candidate for candidate in found if candidate is not None),
+        key=lambda candidate: _rank_key(candidate, page),
+    )
+    kept: list[RankedT] = []
+    for candidate in ordered:
+        if len(kept) >= limit:
+            break
+        keys = _identity_keys(candidate)
+        if keys & taken:
+            continue
+        taken.update(keys)
+        kept.append(candidate)
+    return tuple(kept)
+
+
+def _rank_key(candidate: Ranked, page: SplitResult | None) -> tuple[int, int, int, int]:
+    """(topic, other site, only named like a feed, section): main feeds first, comments last;
+    the page's own site first; then feeds covering the page's section, then the root feed."""
+    parts = urlsplit(candidate.url)
+    local = page is not None and same_site(parts.hostname, page.hostname)
+    declared = candidate.source == "link" or media_type(candidate.media_type) in FEED_TYPES
+    named_only = not declared and not looks_like_feed_url(candidate.url)
+    section = _section_rank(parts.path, page.path) if page is not None and local else 0
+    return (_topic(parts, candidate.title), 0 if local else 1, int(named_only), section)
+
+
+def _topic(parts: SplitResult, title: str | None) -> int:
+    if is_comments_feed(parts, title):
+        return _COMMENTS
+    segments = {segment.lower() for segment in path_segments(parts.path)}
+    keys = {key.lower() for key, _ in parse_qsl(parts.query)}
+    if segments & _OFF_TOPIC_SEGMENTS or keys & _OFF_TOPIC_QUERY_KEYS:
+        return _OFF_TOPIC
+    return _MAIN
+
+
+def is_comments_feed(parts: SplitResult, title: str | None) -> bool:
+    """Whether a feed URL (split) and title name a comments feed."""
+    if _COMMENTS_PATH_RE.search(parts.path) or "comment" in parts.query.lower():
+        return True
+    if not title:
+        return False
+    # Only the part after the site name: a blog called "Running Commentary" is not comments.
+    feed_name = _TITLE_SEPARATOR_RE.split(title)[-1]
+    return _COMMENTS_WORD_RE.search(feed_name) is not None
+
+
+def _section_rank(feed_path: str, page_path: str) -> int:
+    """0: the feed covers the page's section (/blog/feed/ for /blog/); 1: the site's root
+    feed; 2: some other section's feed."""
+    section = _feed_section(feed_path)
+    if not section:
+        return 1
+    return 0 if path_segments(page_path)[: len(section)] == section else 2
+
+
+def _feed_section(path: str) -> list[str]:
+    """Path segments of what a feed covers: /blog/feed/atom/ → ["blog"], /feed/ → []."""
+    segments = path_segments(_BLOGGER_POSTS_RE.sub("", path))
+    while segments and _FEED_SEGMENT_RE.fullmatch(segments[-1]):
+        segments.pop()
+    return segments
+
+
+def path_segments(path: str) -> list[str]:
+    """The non-empty segments of a URL path."""
+    return [segment for segment in path.split("/") if segment]
+
+
+def _identity_keys(candidate: Ranked) -> set[str]:
+    """Keys shared by every URL of one feed: the RSS and Atom (or JSON) versions of a feed
+    differ only in a format word in the path or query, or in the title. Blogger gives a
+    post's comments feed the blog's title, hence the topic in the title key."""
+    parts = urlsplit(candidate.url)
+    host = site_host(parts.hostname)
+    query = urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query) if not _is_format_param(k, v))
+    )
+    # The URL itself too: the caller seeds ``taken`` with the page's URL.
+    keys = {f"url {host}/{'/'.join(_feed_section(parts.path))}?{query}", candidate.url}
+    title = " ".join(_TITLE_NOISE_RE.sub(" ", candidate.title or "").lower().split())
+    if title:
+        keys.add(f"title {host} {_topic(parts, candidate.title)} {title}")
+    return keys
+
+
+def site_host(host: str | None) -> str:
+    """The host without a leading "www." ("" for None)."""
+    host = host or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def same_site(host: str | None, other: str | None) -> bool:
+    """Same host ignoring "www.", or one a subdomain of the other (blog.example.com)."""
+    a, b = site_host(host), site_host(other)
+    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))

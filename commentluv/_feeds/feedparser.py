@@ -1,0 +1,118 @@
+"""The fallback through feedparser (pure): scrubbed XML (RSS, Atom, RDF) → posts.
+
+The only module of the library that imports :mod:`feedparser`, which is slow to import: the
+others import this one inside the function that needs it, so the CLI's ``--help`` stays fast.
+feedparser gets a scrubbed UTF-8 document (see :mod:`.scrub`); links are resolved and markup
+is stripped here, so feedparser's own passes for those are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import feedparser
+from feedparser import datetimes as feedparser_datetimes
+
+from ..errors import FeedError
+from ..models import Post
+from .post import first_safe_url, from_struct_time, make_post, title_or_excerpt, usable
+
+__all__ = ["parse_date_fallback", "xml_feed_posts"]
+
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
+_PAGE_LINK_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+def xml_feed_posts(
+    document: str, headers: Mapping[str, str], *, feed_url: str, site_url: str, now: datetime
+) -> list[Post]:
+    """The posts of a scrubbed XML feed document, in document order."""
+    response_headers = {name.lower(): value for name, value in headers.items()}
+    # The document is UTF-8 now; content-location is the base for relative links.
+    response_headers["content-type"] = "application/xml; charset=utf-8"
+    response_headers["content-location"] = feed_url
+    try:
+        result = feedparser.parse(
+            io.BytesIO(document.encode("utf-8")),
+            response_headers=response_headers,
+            resolve_relative_uris=False,
+            sanitize_html=False,
+        )
+    except Exception as exc:  # feedparser's lenient parser has crashed on odd input
+        raise FeedError(f"the feed could not be parsed: {exc!r}", url=feed_url) from exc
+    version = str(result.get("version") or "")
+    entries = result.get("entries") or []
+    if not version and not entries:
+        raise FeedError("not an RSS, Atom or JSON feed", url=feed_url)
+    # Only Atom declares title and summary types; for RSS feedparser guesses them.
+    types_guessed = not version.startswith("atom")
+    # Plain dicts: FeedParserDict maps a missing updated_parsed to published_parsed, warning.
+    entries = [dict(entry) for entry in entries]
+    posts = [
+        make_post(
+            _entry_title(entry, types_guessed=types_guessed),
+            _entry_link(entry, feed_url),
+            _entry_date(entry),
+            feed_url=feed_url,
+            site_url=site_url,
+            now=now,
+        )
+        for entry in entries
+    ]
+    return usable(posts, feed_url)
+
+
+def parse_date_fallback(value: str) -> datetime | None:
+    """A date in any spelling feedparser's date parser knows, as aware UTC, or None."""
+    # feedparser keeps its parser private; tests/test_layout.py fails if it goes away.
+    return from_struct_time(feedparser_datetimes._parse_date(value))
+
+
+def _entry_title(entry: Mapping[str, Any], *, types_guessed: bool) -> str:
+    """The entry's title, or the start of its text when it has none."""
+    title = entry.get("title")
+    title_type = (entry.get("title_detail") or {}).get("type")
+    # Without a summary_detail, feedparser's "summary" is a copy of the content: skip it.
+    details = [entry.get("summary_detail"), *(entry.get("content") or [])]
+    excerpts = [
+        (detail.get("value"), _is_markup(detail.get("type"), detail.get("value"), types_guessed))
+        for detail in details
+        if detail
+    ]
+    return title_or_excerpt(title, _is_markup(title_type, title, types_guessed), excerpts)
+
+
+def _is_markup(content_type: Any, text: Any, types_guessed: bool) -> bool:
+    """Whether a feedparser text construct holds HTML.
+
+    feedparser calls RSS text "text/plain" when it holds a tag it does not know (<script>,
+    <svg>): such text is markup all the same. Atom's type="text" is taken at its word.
+    """
+    if str(content_type or "").lower() in _HTML_TYPES:
+        return True
+    return types_guessed and isinstance(text, str) and _TAG_RE.search(text) is not None
+
+
+def _entry_link(entry: Mapping[str, Any], feed_url: str) -> str | None:
+    """The entry's web page: an HTML rel="alternate" link first, then ``entry.link``."""
+    hrefs = [
+        link.get("href")
+        for link in entry.get("links") or []
+        if link.get("rel", "alternate") == "alternate" and link.get("type", "") in _PAGE_LINK_TYPES
+    ]
+    hrefs.append(entry.get("link"))
+    return first_safe_url(hrefs, feed_url)
+
+
+def _entry_date(entry: Mapping[str, Any]) -> datetime | None:
+    """Published, else updated, as an aware UTC datetime (feedparser's struct_time is UTC)."""
+    for key in ("published_parsed", "updated_parsed"):
+        moment = from_struct_time(entry.get(key))
+        if moment is not None:
+            return moment
+    return None

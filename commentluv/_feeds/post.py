@@ -1,0 +1,184 @@
+"""Entry fields → :class:`~commentluv.models.Post` (pure), shared by every feed reader.
+
+Titles (with the excerpt fallback), links, dates (RFC 3339, RFC 822, feedparser's
+struct_time), the future-date tolerance and the newest-first order live here, so that the
+streaming reader, the feedparser fallback and JSON Feed build posts the same way.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .._text import clean_text
+from .._urls import safe_http_url
+from ..errors import NoPosts
+from ..models import Post
+
+__all__ = [
+    "EXCERPT_MAX_LENGTH",
+    "TITLE_MAX_LENGTH",
+    "aware",
+    "first_safe_url",
+    "from_struct_time",
+    "make_post",
+    "newest_first",
+    "parse_rfc822",
+    "parse_rfc3339",
+    "title_or_excerpt",
+    "usable",
+]
+
+TITLE_MAX_LENGTH = 200
+EXCERPT_MAX_LENGTH = 100
+_FUTURE_TOLERANCE = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+_RFC3339_RE = re.compile(
+    r"\s*(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,]\d+)?)?"
+    r"\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?)?\s*$"
+)
+# Not calendar.month_abbr: that follows the locale, RFC 822 does not.
+_MONTHS = {
+    month: number
+    for number, month in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+# The RFC 822 dates feeds actually use; parse_rfc822 answers None for any other spelling.
+_RFC822_RE = re.compile(
+    r"\s*(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
+    r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))\s*$"
+)
+
+
+# Fields → Post
+
+
+def title_or_excerpt(title: Any, markup: bool, excerpts: Iterable[tuple[Any, bool]]) -> str:
+    """Clean title, else the clean start of the first non-empty text; "" when there is none.
+
+    ``markup`` (and each excerpt's flag) says whether the text is HTML (see ``clean_text``).
+    """
+    if isinstance(title, str):
+        cleaned = clean_text(title, TITLE_MAX_LENGTH, markup=markup)
+        if cleaned:
+            return cleaned
+    for text, text_markup in excerpts:
+        if isinstance(text, str):
+            cleaned = clean_text(text, EXCERPT_MAX_LENGTH, markup=text_markup)
+            if cleaned:
+                return cleaned
+    return ""
+
+
+def first_safe_url(hrefs: Iterable[Any], base: str) -> str | None:
+    """The first of ``hrefs`` that is (resolved against ``base``) a safe http(s) URL."""
+    for href in hrefs:
+        if isinstance(href, str):
+            url = safe_http_url(href, base=base, keep_fragment=True)
+            if url is not None:
+                return url
+    return None
+
+
+def make_post(
+    title: str,
+    link: str | None,
+    published: datetime | None,
+    *,
+    feed_url: str,
+    site_url: str,
+    now: datetime,
+) -> Post | None:
+    """A Post, or None when there is nothing to show as its title."""
+    if not title:
+        return None
+    if published is not None and published > now + _FUTURE_TOLERANCE:
+        published = None  # a scheduled post or a broken clock: its place in time is unknown
+    return Post(title=title, link=link, published=published, feed_url=feed_url, site_url=site_url)
+
+
+def usable(posts: Iterable[Post | None], feed_url: str) -> list[Post]:
+    """The posts that were made; :class:`NoPosts` when there is none."""
+    kept = [post for post in posts if post is not None]
+    if not kept:
+        raise NoPosts("the feed has no posts", url=feed_url)
+    return kept
+
+
+def newest_first(posts: list[Post]) -> list[Post]:
+    """Dated posts newest first (ties keep document order), then undated ones in order."""
+    dated = [post for post in posts if post.published is not None]
+    undated = [post for post in posts if post.published is None]
+    return sorted(dated, key=_published, reverse=True) + undated
+
+
+def _published(post: Post) -> datetime:
+    return post.published or _EPOCH
+
+
+# Dates
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment``, taken as UTC when it is naive."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_rfc3339(value: str) -> datetime | None:
+    """An RFC 3339 / W3C-DTF date (or a bare date) as aware UTC; None when it is not one."""
+    match = _RFC3339_RE.match(value)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, zulu, sign, offset_h, offset_m = match.groups()
+    try:
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            min(int(second or 0), 59),  # a leap second
+            tzinfo=timezone.utc,
+        )
+        if sign and not zulu:
+            offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
+            moment -= offset if sign == "+" else -offset
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
+def parse_rfc822(value: str) -> datetime | None:
+    """An RFC 822 date in the usual spelling ("Sat, 01 Jun 2024 10:00:00 GMT" or "+0200")
+    as aware UTC; None for any other spelling and for a date that does not exist."""
+    match = _RFC822_RE.match(value)
+    month = _MONTHS.get(match.group(2)) if match else None
+    if match is None or month is None:
+        return None
+    day, _, year, hour, minute, second, sign, offset_h, offset_m = match.groups()
+    try:
+        moment = datetime(
+            int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
+        )
+        if sign:
+            offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
+            moment -= offset if sign == "+" else -offset
+    except (ValueError, OverflowError):  # no such day, or out of range once in UTC (year 1)
+        return None
+    return moment
+
+
+def from_struct_time(value: Any) -> datetime | None:
+    """A UTC ``time.struct_time`` (as feedparser gives) as aware UTC; None for anything else."""
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return _EPOCH + timedelta(seconds=calendar.timegm(value))
+    except (OverflowError, ValueError):
+        return None

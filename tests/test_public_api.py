@@ -1,0 +1,297 @@
+"""The public surface, pinned: what ``import commentluv`` offers, how options and errors are
+shaped, and the package's import structure (rooms, no cycles, no borrowed private names)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import pydoc
+from pathlib import Path
+
+import pytest
+
+import commentluv
+from commentluv import (
+    AddressPolicy,
+    CommentLuv,
+    Freshness,
+    Limits,
+    MockResponse,
+    MockTransport,
+    Timeouts,
+)
+from commentluv import errors as errors_module
+
+PACKAGE = Path(commentluv.__file__).parent
+
+PUBLIC_NAMES = [
+    "STYLES",
+    "AddCache",
+    "AddressPolicy",
+    "BlockedURL",
+    "Cache",
+    "ChallengePage",
+    "ChoiceCheck",
+    "ChoiceReason",
+    "CommentLuv",
+    "CommentLuvError",
+    "Deadline",
+    "FeedError",
+    "FeedNotFound",
+    "FetchError",
+    "FetchTimeout",
+    "Format",
+    "Freshness",
+    "HTTPStatusError",
+    "HTTPTransport",
+    "InvalidURL",
+    "Limits",
+    "LookupResult",
+    "MemoryCache",
+    "MockResponse",
+    "MockTransport",
+    "NoPosts",
+    "NotFound",
+    "NullCache",
+    "Post",
+    "Request",
+    "ResponseTooLarge",
+    "Timeouts",
+    "TooManyRedirects",
+    "Transport",
+    "TransportResponse",
+    "__version__",
+    "backlink",
+    "configure",
+    "default_client",
+    "format_backlink",
+    "latest",
+    "recent",
+    "set_default_client",
+    "validate_style",
+    "validate_template",
+]
+
+
+def test_the_public_names_are_pinned_and_all_resolve():
+    assert sorted(commentluv.__all__) == sorted(PUBLIC_NAMES)
+    for name in PUBLIC_NAMES:
+        assert getattr(commentluv, name) is not None
+
+
+def test_dir_and_help_show_the_client_and_the_format_type():
+    assert {"CommentLuv", "Format", "configure", "HTTPTransport"} <= set(dir(commentluv))
+    text = io.StringIO()
+    pydoc.Helper(output=text).help(commentluv)
+    assert "class CommentLuv" in text.getvalue()
+    assert "configure(" in text.getvalue() and "set_default_client(" in text.getvalue()
+
+
+def test_configure_and_set_default_client_replace_the_module_level_client():
+    original = commentluv.default_client()
+    try:
+        configured = commentluv.configure(timeout=2.5, allow_private_hosts=True)
+        assert commentluv.default_client() is configured
+        assert configured.timeouts.total == 2.5 and configured.policy.allow_private_hosts
+        mine = CommentLuv()
+        assert commentluv.set_default_client(mine) is configured
+        assert commentluv.default_client() is mine
+    finally:
+        commentluv.set_default_client(original)
+
+
+# Options
+
+
+def test_shorthands_and_groups_give_the_same_client():
+    short = CommentLuv(timeout=2.5, connect_timeout=1.0, posts_ttl=60, allowed_ports=[80, 8443])
+    grouped = CommentLuv(
+        timeouts=Timeouts(total=2.5, connect=1.0),
+        freshness=Freshness(posts_ttl=60),
+        policy=AddressPolicy(allowed_ports=frozenset({80, 8443})),
+    )
+    for group in ("timeouts", "limits", "freshness", "policy"):
+        assert getattr(short, group) == getattr(grouped, group)
+    assert short.timeouts == Timeouts(total=2.5, connect=1.0, read=2.5)  # read clamped
+
+
+def test_a_group_and_its_own_shorthand_together_are_refused():
+    with pytest.raises(TypeError, match="timeout inside the Timeouts"):
+        CommentLuv(timeouts=Timeouts(total=3), timeout=2)
+    with pytest.raises(TypeError, match="unexpected keyword arguments: sesion"):
+        CommentLuv(sesion=None)  # type: ignore[call-arg]
+
+
+def test_default_socket_timeouts_shrink_to_the_total_and_explicit_longer_ones_are_refused():
+    assert Timeouts(total=1.0) == Timeouts(total=1.0, connect=1.0, read=1.0)
+    assert Timeouts() == Timeouts(total=10.0, connect=3.05, read=5.0)
+    with pytest.raises(ValueError, match=r"read timeout 5\.5s is longer than the total 2\.5s"):
+        Timeouts(total=2.5, read=5.5)
+    with pytest.raises(ValueError, match="positive"):
+        Timeouts(total=0)
+
+
+def test_limits_and_freshness_are_validated_and_derive_the_entry_ttl():
+    with pytest.raises(ValueError, match="max_page_bytes"):
+        Limits(max_page_bytes=0)
+    with pytest.raises(ValueError, match="error_ttl"):
+        Freshness(error_ttl=-1)
+    assert Freshness(posts_ttl=10, stale_ttl=20, feed_ttl=5).entry_ttl == 30
+    assert Freshness().entry_ttl == 3 * 24 * 3600
+
+
+def test_mock_transport_is_the_supported_seam():
+    transport = MockTransport(lambda request: MockResponse(404))
+    luv = CommentLuv(transport=transport)
+    result = luv.lookup("https://gone.example/")
+    assert result.error is not None and result.error.kind == "not_found"
+    assert [request.url for request in transport.requests] == ["https://gone.example/"]
+
+
+# Errors
+
+
+def _error_classes():
+    return [
+        value
+        for value in vars(errors_module).values()
+        if isinstance(value, type) and issubclass(value, commentluv.CommentLuvError)
+    ]
+
+
+def test_every_error_class_has_a_kind_of_its_own_and_round_trips():
+    classes = _error_classes()
+    kinds = [cls.kind for cls in classes]
+    assert len(kinds) == len(set(kinds)) == 13
+    for cls in classes:
+        error = (
+            cls("m", url="u", status=500)
+            if issubclass(cls, commentluv.HTTPStatusError)
+            else cls("m", url="u")
+        )
+        again = errors_module.error_from_dict(error.to_dict(), url="u")
+        assert type(again) is cls and again.kind == error.kind and again.message == "m"
+
+
+def test_http_status_errors_stand_beside_fetch_errors():
+    assert not issubclass(commentluv.HTTPStatusError, commentluv.FetchError)
+    assert commentluv.HTTPStatusError.for_status("x", status=404).kind == "not_found"
+    assert commentluv.HTTPStatusError.for_status("x", status=410).kind == "not_found"
+    assert (
+        type(commentluv.HTTPStatusError.for_status("x", status=500)) is commentluv.HTTPStatusError
+    )
+    assert commentluv.ChallengePage("x", status=403).kind == "challenge"
+
+
+# Structure
+
+
+def _modules() -> dict[str, ast.Module]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = ast.parse(path.read_text(encoding="utf-8"))
+    return found
+
+
+def _is_package(name: str) -> bool:
+    return (PACKAGE.parent / name.replace(".", "/") / "__init__.py").is_file()
+
+
+def _imports(name: str, tree: ast.Module, *, top_level_only: bool) -> list[tuple[str, list[str]]]:
+    """(imported module, names) for each import; relative imports resolved."""
+    base = name if _is_package(name) else name.rpartition(".")[0]
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    found = []
+    for node in nodes:
+        if isinstance(node, ast.If) and top_level_only:
+            continue  # TYPE_CHECKING blocks
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                anchor = base.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                module = ".".join([*anchor, module] if module else anchor)
+            found.append((module, [alias.name for alias in node.names]))
+    return found
+
+
+def test_no_module_imports_an_underscored_name_from_another_module():
+    offenders = [
+        f"{name} imports {imported}.{symbol}"
+        for name, tree in _modules().items()
+        for imported, symbols in _imports(name, tree, top_level_only=False)
+        if imported.startswith("commentluv")
+        for symbol in symbols
+        if symbol.startswith("_") and symbol != "__version__"
+    ]
+    assert offenders == []
+
+
+PURE_ROOMS = ("commentluv._choice", "commentluv._discovery", "commentluv._feeds", "commentluv._text", "commentluv._urls",
+              "commentluv.formatting", "commentluv.models", "commentluv.errors")  # fmt: skip
+SOCKET_LIBRARIES = ("requests", "urllib3", "socket", "http.client")
+
+
+def test_the_rooms_keep_their_jobs():
+    problems = []
+    for name, tree in _modules().items():
+        imported = {module for module, _ in _imports(name, tree, top_level_only=False)}
+        if name.startswith(PURE_ROOMS):
+            problems += [f"{name} imports {m}" for m in imported if m.startswith("commentluv._net")]
+            problems += [f"{name} imports {m}" for m in imported if m.startswith(SOCKET_LIBRARIES)]
+        if name.startswith("commentluv._net"):
+            problems += [
+                f"{name} imports {m}"
+                for m in imported
+                if m.startswith(("commentluv.client", "commentluv.cli", "commentluv._lookup"))
+            ]
+        # Sockets are the network room's alone; requests and urllib3 the real transport's.
+        allowed = () if name.startswith("commentluv._net") else ("socket",)
+        if not name.startswith("commentluv._net.http"):
+            problems += [
+                f"{name} imports {m}"
+                for m in imported
+                if m.startswith(("requests", "urllib3", "http.client", *allowed))
+            ]
+    assert problems == []
+
+
+def test_there_is_no_import_cycle_at_module_level():
+    modules = _modules()
+    graph = {
+        name: {
+            module
+            for module, _ in _imports(name, tree, top_level_only=True)
+            if module in modules and module != name
+        }
+        for name, tree in modules.items()
+    }
+
+    def cycle_from(start: str) -> list[str] | None:
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for child in graph[node]:
+                if child == start:
+                    return [*path, child]
+                if child not in path:
+                    stack.append((child, [*path, child]))
+        return None
+
+    # A package importing its own submodules is not a cycle; a submodule importing its
+    # parent package's __init__ while the parent imports it would be.
+    cycles = [cycle for name in graph if (cycle := cycle_from(name))]
+    assert cycles == []
+
+
+def test_no_module_is_over_450_lines():
+    long = {
+        str(path.relative_to(PACKAGE)): count
+        for path in PACKAGE.rglob("*.py")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert long == {}
