@@ -249,6 +249,12 @@ def test_the_rooms_keep_their_jobs():
                 for m in imported
                 if m.startswith(("commentluv.client", "commentluv.cli", "commentluv._lookup"))
             ]
+        if name.startswith("commentluv.web"):  # the service fetches only through the client
+            problems += [
+                f"{name} imports {m}"
+                for m in imported
+                if m.startswith((*SOCKET_LIBRARIES, "commentluv._net"))
+            ]
         # Sockets are the network room's alone; requests and urllib3 the real transport's.
         allowed = () if name.startswith("commentluv._net") else ("socket",)
         if not name.startswith("commentluv._net.http"):
