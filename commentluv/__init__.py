@@ -40,7 +40,7 @@ from .errors import (
     TooManyRedirects,
 )
 from .formatting import STYLES, Format, format_backlink, validate_style, validate_template
-from .models import LookupResult, Post
+from .models import ChoiceCheck, ChoiceReason, LookupResult, Post
 
 if TYPE_CHECKING:
     from ._net.http import HTTPTransport
@@ -52,6 +52,8 @@ __all__ = [
     "BlockedURL",
     "Cache",
     "ChallengePage",
+    "ChoiceCheck",
+    "ChoiceReason",
     "CommentLuv",
     "CommentLuvError",
     "Deadline",

@@ -315,6 +315,15 @@ def _report_error(url: str, error: CommentLuvError, cached: bool, args: argparse
         print(json.dumps(record, ensure_ascii=False))
 
 
+def _run_serve(argv: list[str], stdin: TextIO) -> int:
+    from .web.serve import run_serve  # the service's code (and waitress) only for this command
+
+    return run_serve(argv, stdin)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "lookup": Subcommand("look sites up and print their backlinks (the default)", run_lookup),
+    "serve": Subcommand(
+        "serve the comment form's widget and its service (commentluv[web])", _run_serve
+    ),
 }

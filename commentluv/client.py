@@ -15,6 +15,7 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._choice import MAX_CHOICES, ChoiceSigner
 from ._singleflight import SingleFlight
 from ._store import FailedEntry, SiteEntry, SiteStore
 from ._urls import normalize_site_url
@@ -23,7 +24,7 @@ from .cache import Cache, MemoryCache
 from .config import SHORTHANDS, AddressPolicy, Freshness, Limits, Timeouts, merge
 from .errors import CommentLuvError, InvalidURL
 from .formatting import Format, format_backlink, validate_style
-from .models import LookupResult, Post
+from .models import ChoiceCheck, LookupResult, Post
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -57,7 +58,9 @@ class CommentLuv:
     seam to the network (default: an :class:`~commentluv.HTTPTransport` built from the
     timeouts and ``resolver``; tests pass a :class:`~commentluv.MockTransport`); a transport
     passed in is not closed by :meth:`close`. ``clock`` is the wall clock cache freshness
-    is judged by.
+    (and a choice token's expiry) is judged by. ``choice_secret`` (str or bytes, 16 bytes or
+    more, kept private) signs and checks the comment form's choice tokens: see
+    :meth:`verify_choice`.
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class CommentLuv:
         user_agent: str = DEFAULT_USER_AGENT,
         resolver: Resolver | None = None,
         clock: Callable[[], float] = time.time,
+        choice_secret: str | bytes | None = None,
         **shorthands: Unpack[Shorthands],
     ) -> None:
         unknown = sorted(set(shorthands) - set(SHORTHANDS))
@@ -84,6 +88,7 @@ class CommentLuv:
         self.freshness = merge(freshness, Freshness, shorthands)
         self.policy = merge(policy, AddressPolicy, shorthands)
         self.user_agent = user_agent
+        self.clock = clock
         self.cache: Cache = cache if cache is not None else MemoryCache()
         self._store = SiteStore(self.cache, self.freshness, clock)
         self._flight: SingleFlight[LookupResult] = SingleFlight()
@@ -97,6 +102,7 @@ class CommentLuv:
         self._resolver = resolver
         self._fetcher_instance: Fetcher | None = None
         self._fetcher_lock = threading.Lock()
+        self.choice_signer = ChoiceSigner(choice_secret) if choice_secret is not None else None
 
     @property
     def timeout(self) -> float:
@@ -147,6 +153,16 @@ class CommentLuv:
             failure = CommentLuvError(f"unexpected error ({type(exc).__name__})", url=url)
             return LookupResult((), failure, cached=False)
 
+    def lookup_cached(self, url: str, limit: int = 1) -> LookupResult | None:
+        """What :meth:`lookup` answers from the cache (posts, or a remembered failure), or
+        None when it would have to wait for the network. A stale entry starts one background
+        refresh, as in :meth:`lookup`. A URL that may not be looked up gives its error."""
+        _check_limit(limit)
+        try:
+            return self._from_cache(self._site(url), limit)
+        except CommentLuvError as exc:
+            return LookupResult((), exc, cached=False)
+
     def cached(self, url: str) -> Post | None:
         """The newest post the cache holds for ``url``, fresh or stale, else None.
 
@@ -192,6 +208,53 @@ class CommentLuv:
             return None
         return format_backlink(post, name, style=style, fmt=fmt, dofollow=dofollow)
 
+    def verify_choice(
+        self,
+        site_url: str,
+        chosen_link: str,
+        token: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> ChoiceCheck:
+        """Check the post a commenter chose in the comment form, before saving it.
+
+        With the form's ``token`` (issued by the comment-form service under this client's
+        ``choice_secret``), the link must have been offered for this site, and the token be
+        genuine and unexpired. Without one (or an empty one) the link must be among the
+        site's 10 latest posts. Either way the result's :class:`Post` is the feed's own (its
+        title never comes from the form), read from the cache first, then with one fetch
+        within ``timeout``. Never raises a :class:`CommentLuvError`; a token given to a client
+        without a ``choice_secret`` is a ValueError.
+        """
+        signer = self.choice_signer
+        if token and signer is None:
+            raise ValueError("checking a choice token needs CommentLuv(choice_secret=...)")
+        started = time.monotonic()
+        try:
+            site = self._site(site_url)
+        except CommentLuvError as exc:
+            return ChoiceCheck(None, "lookup_failed", exc)
+        link = chosen_link.strip() if isinstance(chosen_link, str) else ""
+        if token and signer is not None:
+            reason = signer.check(token, site, link, now=self._store.clock())
+            if reason != "ok":
+                return ChoiceCheck(None, reason)
+        # An offered post may have moved down the feed since; an unsigned choice must be recent.
+        limit = self.limits.max_stored_posts if token else MAX_CHOICES
+        total = timeout if timeout is not None else self.timeouts.total
+        result = self._answer(site, limit, total)
+        post = _post_with_link(result, link)
+        remaining = total - (time.monotonic() - started)
+        if post is None and result.cached and remaining > 0:
+            # The commenter may have published since the cache was filled: look once more.
+            result = self._answer(site, limit, remaining, refresh=True)
+            post = _post_with_link(result, link)
+        if post is not None:
+            return ChoiceCheck(post, "ok")
+        if result.error is not None:
+            return ChoiceCheck(None, "lookup_failed", result.error)
+        return ChoiceCheck(None, "not_recent")
+
     def lookup_many(
         self, urls: Iterable[str], *, timeout: float | None = None
     ) -> dict[str, Post | CommentLuvError]:
@@ -224,13 +287,9 @@ class CommentLuv:
         Raises only for a URL that may not be looked up at all."""
         site = self._site(url)
         if not refresh:
-            entry = self._store.read(site)
-            if isinstance(entry, FailedEntry):
-                return LookupResult((), entry.to_error(site), cached=True)
-            if entry is not None and (
-                self._store.is_fresh(entry) or self._refresh_behind(site, entry)
-            ):
-                return LookupResult(tuple(entry.posts(limit)), None, cached=True)
+            cached = self._from_cache(site, limit)
+            if cached is not None:
+                return cached
         total = timeout if timeout is not None else self.timeouts.total
         try:
             result = self._flight.run(
@@ -239,6 +298,14 @@ class CommentLuv:
         except CommentLuvError as exc:  # the wait for another thread's fetch timed out
             return LookupResult((), exc, cached=False)
         return result if limit is None else replace(result, posts=result.posts[:limit])
+
+    def _from_cache(self, site: str, limit: int | None) -> LookupResult | None:
+        entry = self._store.read(site)
+        if isinstance(entry, FailedEntry):
+            return LookupResult((), entry.to_error(site), cached=True)
+        if entry is not None and (self._store.is_fresh(entry) or self._refresh_behind(site, entry)):
+            return _entry_result(entry, limit, cached=True)
+        return None
 
     def _check_site(self, url: str) -> str:
         """The normalised site URL; raises for a URL that may not be fetched."""
@@ -276,15 +343,18 @@ class CommentLuv:
                     # Another thread or process has just fetched it.
                     if isinstance(entry, FailedEntry):
                         return LookupResult((), entry.to_error(site), cached=True)
-                    return LookupResult(tuple(entry.posts()), None, cached=True)
+                    return _entry_result(entry, None, cached=True)
                 known = entry if isinstance(entry, SiteEntry) else None
                 try:
-                    posts = self._refetch(site, known, deadline)
+                    posts, fresh_until = self._refetch(site, known, deadline)
                 except CommentLuvError as exc:
                     return LookupResult((), exc, cached=False)
-                return LookupResult(tuple(posts), None, cached=False)
+                return LookupResult(tuple(posts), None, cached=False, fresh_until=fresh_until)
 
-    def _refetch(self, site: str, known: SiteEntry | None, deadline: Deadline) -> list[Post]:
+    def _refetch(
+        self, site: str, known: SiteEntry | None, deadline: Deadline
+    ) -> tuple[list[Post], float]:
+        """The site's posts from the network, and until when the cache calls them fresh."""
         from ._lookup import fetch_site  # the parsers: only when the network is needed
 
         try:
@@ -297,18 +367,20 @@ class CommentLuv:
             logger.warning(
                 "refreshing %s failed (%s: %s); serving cached posts", site, exc.kind, exc
             )
-            return self._store.extend(site, known, self.freshness.error_ttl).posts()
+            kept = self._store.extend(site, known, self.freshness.error_ttl)
+            return kept.posts(), kept.fresh_until
         logger.info("%s: feed %s, %d requests", site, fetched.feed_url, fetched.requests)
         if fetched.not_modified and known is not None:
-            return self._store.extend(site, known, self.freshness.posts_ttl).posts()
-        self._store.write_posts(
+            kept = self._store.extend(site, known, self.freshness.posts_ttl)
+            return kept.posts(), kept.fresh_until
+        written = self._store.write_posts(
             site,
             fetched.feed_url,
             fetched.posts,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
         )
-        return fetched.posts
+        return fetched.posts, written.fresh_until
 
     @property
     def _fetcher(self) -> Fetcher:
@@ -344,6 +416,14 @@ class CommentLuv:
 def _check_limit(limit: int) -> None:
     if limit < 1:
         raise ValueError("limit must be at least 1")
+
+
+def _entry_result(entry: SiteEntry, limit: int | None, *, cached: bool) -> LookupResult:
+    return LookupResult(tuple(entry.posts(limit)), None, cached, entry.fresh_until)
+
+
+def _post_with_link(result: LookupResult, link: str) -> Post | None:
+    return next((post for post in result.posts if link and post.link == link), None)
 
 
 def _raise_or_posts(result: LookupResult) -> list[Post]:

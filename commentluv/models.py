@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from .errors import CommentLuvError
 
-__all__ = ["LookupResult", "Post"]
+__all__ = ["ChoiceCheck", "ChoiceReason", "LookupResult", "Post"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +51,42 @@ class Post:
 @dataclass(frozen=True)
 class LookupResult:
     """The answer of one lookup: its posts (newest first), or the error; ``cached`` says
-    whether it came from the cache (a remembered failure too) rather than the network."""
+    whether it came from the cache (a remembered failure too) rather than the network;
+    ``fresh_until`` is the Unix time until which the cache calls the posts fresh (None for
+    an error)."""
 
     posts: tuple[Post, ...]
     error: CommentLuvError | None
     cached: bool = False
+    fresh_until: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+# Why a chosen post was accepted or not (see CommentLuv.verify_choice).
+ChoiceReason = Literal[
+    "ok",  # accepted: the post is the feed's own
+    "forged",  # the token is not one this library makes (garbage, wrong shape or version)
+    "tampered",  # shaped like a token, but its signature does not match (altered, other key)
+    "expired",  # a genuine token past its expiry
+    "other_site",  # a genuine token issued for another site than the commenter's URL
+    "not_offered",  # a genuine token for this site that did not offer the chosen link
+    "not_recent",  # the link is not among the site's recent posts (or no longer is)
+    "lookup_failed",  # the site's posts could not be read (error says why)
+]
+
+
+@dataclass(frozen=True)
+class ChoiceCheck:
+    """The verdict on a commenter's chosen post: ``post`` (the feed's own, never the form's
+    title) only when ``reason`` is ``"ok"``; ``error`` when the lookup failed."""
+
+    post: Post | None
+    reason: ChoiceReason
+    error: CommentLuvError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.post is not None

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -145,6 +152,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.property)
 
 
+class Clock:
+    """A wall clock the test sets: ``now``, in Unix seconds."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 class FakeWeb:
     """A scripted web behind a MockTransport, registered like ``responses``: ``get(url, ...)``
     sets (or replaces) what ``url`` answers; an unregistered URL fails to connect."""
@@ -189,3 +211,99 @@ class FakeWeb:
 @pytest.fixture
 def web() -> FakeWeb:
     return FakeWeb()
+
+
+class FakeBlog:
+    """A blog on a FakeWeb: its home page links its feed, and :meth:`publish` sets the feed's
+    posts (newest first), titled as given and linked at ``link(title)``."""
+
+    def __init__(self, web: FakeWeb, site: str = "https://jaden.example/") -> None:
+        self.web = web
+        self.site = site
+        web.get(
+            site,
+            f'<html><head><link rel="alternate" type="application/rss+xml" href="{site}feed/"></head></html>',
+        )
+
+    def link(self, title: str) -> str:
+        return f"{self.site}2026/11/{title.lower().replace(' ', '-')}/"
+
+    def publish(self, *titles: str) -> None:
+        items = "".join(
+            f"<item><title>{title}</title><link>{self.link(title)}</link>"
+            f"<pubDate>{28 - i:02d} Nov 2026 10:00:00 +0000</pubDate></item>"
+            for i, title in enumerate(titles)
+        )
+        self.web.get(
+            f"{self.site}feed/",
+            f'<rss version="2.0"><channel><title>Blog</title>{items}</channel></rss>',
+            content_type="application/rss+xml",
+        )
+
+
+@pytest.fixture
+def blog(web: FakeWeb) -> FakeBlog:
+    """jaden.example with ten posts, "Post 9" (the newest) to "Post 0"."""
+    fake = FakeBlog(web)
+    fake.publish(*(f"Post {n}" for n in range(9, -1, -1)))
+    return fake
+
+
+@dataclass
+class WSGIAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def call_wsgi(
+    app: Callable[..., Iterable[bytes]],
+    path: str = "/recent",
+    query: dict[str, str] | str = "",
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    addr: str = "198.51.100.7",
+) -> WSGIAnswer:
+    """Call a WSGI app directly, as a server would for one request from ``addr``."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query if isinstance(query, str) else urlencode(query),
+        "REMOTE_ADDR": addr,
+    }
+    setup_testing_defaults(environ)
+    for name, value in (headers or {}).items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    started: list[Any] = []
+    body = b"".join(
+        app(environ, lambda status, headers, exc_info=None: started.extend([status, headers]))
+    )
+    status, header_list = started
+    names = [name.lower() for name, _ in header_list]
+    assert len(names) == len(set(names)), f"repeated headers: {header_list}"
+    return WSGIAnswer(int(status.split()[0]), {k.lower(): v for k, v in header_list}, body)
+
+
+@pytest.fixture
+def wsgi() -> Callable[..., WSGIAnswer]:
+    return call_wsgi
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` as when it is run as a script (its folder on sys.path)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -147,13 +148,15 @@ def test_python_dash_m_and_help_stay_light():
         "import sys, runpy; sys.argv=['commentluv','--help']\n"
         "try: runpy.run_module('commentluv', run_name='__main__')\n"
         "except SystemExit: pass\n"
-        "heavy = [m for m in ('requests', 'feedparser', 'bs4', 'urllib3') if m in sys.modules]\n"
+        "heavy = [m for m in ('requests', 'feedparser', 'bs4', 'urllib3', 'commentluv.web',"
+        " 'waitress') if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert "usage: commentluv" in result.stdout
+    assert re.search(r"^  serve ", result.stdout, re.MULTILINE)  # listed, not imported
     assert "HEAVY []" in result.stdout
 
 

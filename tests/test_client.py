@@ -51,19 +51,6 @@ def rss(*titles: str, days=None) -> str:
     )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def luv(clock, web):
     # No stale window: these tests follow the refresh a lookup waits for.

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
+from conftest import load_example as load
 
 from commentluv import CommentLuv
-
-EXAMPLES = Path(__file__).parent.parent / "examples"
-
-
-def load(name: str):
-    if str(EXAMPLES) not in sys.path:
-        sys.path.insert(0, str(EXAMPLES))  # as when the example is run as a script
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_demo_prints_the_sample_blog_backlink(capsys):
@@ -76,16 +64,34 @@ def test_flask_handler_without_a_site_has_no_backlink(web):
     assert web.requests == []
 
 
-def test_flask_example_runs_offline_with_one_command():
-    pytest.importorskip("flask")
+def check_example(name: str) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/<name>.py --check``, as the README says, and require success."""
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "flask_comments.py"), "--check"],
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--check"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_flask_example_runs_offline_with_one_command():
+    pytest.importorskip("flask")
+    result = check_example("flask_comments")
     assert "Addictions…You Can Overcome Them</a>" in result.stdout
     assert result.stdout.count('class="commentluv"') == 1  # Anon's site is not there
     # ...and the log on stderr says why that comment has no backlink.
     assert "no backlink for '127.0.0.1:9': unreachable" in result.stderr
+
+
+def test_comment_blog_checks_choices_with_one_command():
+    result = check_example("comment_blog")
+    page = result.stdout
+    chooser, forger, no_js = page.split('<article class="comment"')[1:]
+    # The chosen (second) post, checked against the feed; the forged link, refused; and
+    # without a choice (JavaScript off) the latest post.
+    assert 'rel="nofollow ugc">Morning Routines That Actually Stick</a>' in chooser
+    assert "backlink" not in forger and "spam.example" not in page
+    assert 'rel="nofollow ugc">Addictions…You Can Overcome Them</a>' in no_js
+    assert "chosen post refused (not_offered)" in result.stderr

@@ -1,0 +1,126 @@
+"""``commentluv serve``: the service on waitress, for real, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from commentluv import CommentLuv
+from commentluv.cli import main
+
+FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Ann</title>
+<item><title>Second &amp; last</title><link>http://127.0.0.1/second/</link></item>
+<item><title>First</title><link>http://127.0.0.1/first/</link></item></channel></rss>"""
+
+
+@pytest.fixture
+def secret_file(tmp_path):
+    path = tmp_path / "luv.secret"
+    path.write_bytes(os.urandom(32).hex().encode() + b"\n")
+    return path
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "commentluv", "serve", "--port", "0", *args],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stderr.readline()
+        match = re.search(r"serving (http://127\.0\.0\.1:\d+)/", line)
+        assert match, line + process.stderr.read()
+        yield match.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_serve_answers_lookups_and_serves_the_widget(site, secret_file, tmp_path):
+    site.add("/", '<link rel="alternate" type="application/rss+xml" href="/feed.xml">')
+    site.add("/feed.xml", FEED, headers={"Content-Type": "application/rss+xml"})
+    cache = tmp_path / "cache.sqlite3"
+    options = ["--secret-file", str(secret_file), "--cache", str(cache), "--allow-private-hosts"]
+    with serving(*options) as base:
+        status, headers, body = get(f"{base}/recent?url={site.url}/&limit=2")
+        assert status == 200 and headers["Server"] == "commentluv"
+        data = json.loads(body)
+        assert [post["title"] for post in data["posts"]] == ["Second & last", "First"]
+        status, headers, body = get(f"{base}/commentluv.js")
+        assert status == 200 and b"data-endpoint" in body
+        status, _, body = get(f"{base}/recent?url=javascript:alert(1)")
+        assert status == 400 and json.loads(body)["error"]["kind"] == "invalid_url"
+        assert get(f"{base}/nowhere")[0] == 404
+    # The save side, in another process, checks the token with the same secret and cache.
+    from commentluv.cache.sqlite import SQLiteCache
+
+    secret = secret_file.read_bytes().strip()
+    with CommentLuv(
+        cache=SQLiteCache(cache), choice_secret=secret, allow_private_hosts=True
+    ) as save_side:
+        check = save_side.verify_choice(site.url, data["posts"][1]["link"], data["choice_token"])
+        assert check.ok and check.post.title == "First"
+    assert site.paths() == ["/", "/feed.xml"]  # answered from the shared cache
+
+
+def test_an_over_limit_clients_connections_are_left_unread(secret_file):
+    options = ["--secret-file", str(secret_file), "--no-cache", "--rate", "0.01", "--burst", "2"]
+    with serving(*options) as base:
+        port = int(base.rsplit(":", 1)[1])
+        flooder = http.client.HTTPConnection("127.0.0.1", port, timeout=1.5)
+        for _ in range(2):
+            flooder.request("GET", "/recent?url=ftp://x.example/")
+            answer = flooder.getresponse()
+            assert (answer.status, answer.read()[:5]) == (400, b'{"ok"')
+        # Its bucket is empty for the next 100 s: the server does not even read the request.
+        flooder.request("GET", "/recent?url=ftp://x.example/")
+        with pytest.raises(TimeoutError):
+            flooder.getresponse()
+        flooder.close()
+        # Another client is answered at once.
+        other = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=5, source_address=("127.0.0.2", 0)
+        )
+        other.request("GET", "/recent?url=ftp://x.example/")
+        assert other.getresponse().status == 400
+        other.close()
+
+
+def test_serve_needs_a_readable_secret_of_16_bytes(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve"])
+    assert exit_info.value.code == 2
+    assert "--secret-file" in capsys.readouterr().err
+    short = tmp_path / "short"
+    short.write_text("hunter2\n")
+    for path, message in ((short, "at least 16 bytes"), (tmp_path / "missing", "cannot read")):
+        with pytest.raises(SystemExit):
+            main(["serve", "--secret-file", str(path)])
+        assert message in capsys.readouterr().err
+
+
+def test_bad_service_options_are_usage_errors(secret_file, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--secret-file", str(secret_file), "--trusted-proxy", "nope", "--no-cache"])
+    assert exit_info.value.code == 2
+    assert "nope" in capsys.readouterr().err
