@@ -89,12 +89,15 @@ class _Session:
     def fetched(self, feed_url: str, document: Document, posts: list[Post] | None) -> Fetched:
         """The outcome, parsing the feed's body when streaming did not read it."""
         if posts is None:
+            # The parse is part of the lookup: it gets what is left of the deadline.
+            self.deadline.check(feed_url)
             posts = parse_posts(
                 document.body,
                 feed_url=feed_url,
                 site_url=self.site,
                 headers=document.headers,
                 limit=self.limits.max_stored_posts,
+                budget=self.deadline.remaining(),
             )
         return Fetched(
             feed_url=feed_url,

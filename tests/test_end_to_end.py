@@ -163,3 +163,24 @@ def test_an_oldest_first_feed_is_read_to_the_end(site, recorded):
     assert client().latest(site.url).title == "Post 300"
     assert recorded[1].complete
     assert len(recorded[1].body) == len(feed)
+
+
+def test_a_feed_the_fast_path_declines_is_downloaded_whole_for_the_fallback(site):
+    # windows-1252 (the fast path reads UTF-8 only), oldest first, over 100 KB: the newest
+    # post is at the very end. Once, the download stopped where the fast path gave up, and
+    # the fallback read the first 16 KB: an old post became the "latest".
+    items = "".join(
+        f"<item><title>Caf\xe9 post {day}</title><link>https://a.example/{day}</link>"
+        f"<pubDate>{day:02d} Nov 2026 10:00:00 +0000</pubDate>"
+        f"<description>{'filler ' * 600}</description></item>"
+        for day in range(1, 29)
+    )
+    feed = (
+        "<?xml version='1.0' encoding='windows-1252'?><rss version='2.0'><channel>"
+        f"{items}</channel></rss>"
+    ).encode("cp1252")
+    assert len(feed) > 100_000
+    site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
+    site.add("/feed", feed, headers={"Content-Type": "application/rss+xml"})
+    with client() as luv:
+        assert luv.latest(site.url + "/").title == "Café post 28"

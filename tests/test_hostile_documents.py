@@ -16,7 +16,7 @@ import pytest
 
 from commentluv import CommentLuv
 from commentluv._feeds import parse_posts
-from commentluv.errors import CommentLuvError, FeedError, FeedNotFound
+from commentluv.errors import CommentLuvError, FeedError, FeedNotFound, FetchTimeout
 
 MiB = 1024 * 1024
 FEED_HEADERS = {"Content-Type": "application/rss+xml"}
@@ -229,3 +229,85 @@ def test_one_site_failing_unexpectedly_does_not_lose_the_batch(site, monkeypatch
     assert isinstance(found[urls[1]], CommentLuvError) and found[urls[1]].kind == "error"
     assert warmed[urls[0]].ok and not warmed[urls[1]].ok
     assert "failed unexpectedly" in caplog.text
+
+
+# Parsing is part of the lookup: no parse outlives the deadline (issue 9).
+
+HOSTILE_FEEDS = {
+    # 2 MiB of tags nested and never closed: 23.5 s of CPU and 571 MiB in feedparser once.
+    "nested unclosed": "<item><title>a</title><link>http://a.example/</link><description>"
+    + "<x>" * (2 * MiB // 3),
+    "nested in the first item": "<item><title>a</title>" + "<x>" * 72_000 + "</item>"
+    + "<item><title>b</title>" * 40_000,
+    # As much of the worst input as the fallback's budget admits (3 s: about 145,000 chars).
+    "nested, as much as the budget admits": "<item><title>a</title>" + "<x>" * 46_000
+    + "</item>" + "<item><title>b</title>" * 40_000,
+    "tiny items": "<item><title>a</title><link>http://a.example/</link></item>" * 40_000,
+    "tiny items, raw &": "<item><title>a & b</title><link>http://a.example/</link></item>" * 40_000,
+    "one tag, 57,000 attributes": "<item><title>a</title><x "
+    + " ".join(f"a{i}='1'" for i in range(57_000)) + "/></item>",
+}  # fmt: skip
+
+HOSTILE_LOOKUP = r"""
+import json, re, resource, sys, time
+from commentluv import CommentLuv
+luv = CommentLuv(allow_private_hosts=True, timeout=3)
+luv.lookup(sys.argv[1] + "/warm")  # imports and the first connection are not the parse's
+def kib(field):
+    with open("/proc/self/status") as status:
+        return int(re.search(field + r":\s+(\d+)", status.read()).group(1))
+before = kib("VmRSS")
+with open("/proc/self/clear_refs", "w") as clear_refs:
+    clear_refs.write("5")  # VmHWM from here on: the peak of this lookup
+wall, cpu = time.monotonic(), time.process_time()
+result = luv.lookup(sys.argv[1] + "/")
+print(json.dumps({"wall": time.monotonic() - wall, "cpu": time.process_time() - cpu,
+                  "peak_growth_mb": (kib("VmHWM") - before) / 1024,
+                  "kind": result.error.kind if result.error else "ok"}))
+"""
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc to measure memory"
+)
+@pytest.mark.parametrize("name", list(HOSTILE_FEEDS))
+def test_a_hostile_two_mebibyte_feed_is_parsed_within_the_deadline(site, name):
+    body = ("<rss version='2.0'><channel><title>t</title>" + HOSTILE_FEEDS[name])[: 2 * MiB]
+    site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
+    site.add("/feed", body, headers={"Content-Type": "application/rss+xml"})
+    site.add("/warm", "<html></html>")
+    result = subprocess.run(
+        [sys.executable, "-c", HOSTILE_LOOKUP, site.url],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    outcome = json.loads(result.stdout)
+    print(name, outcome)  # shown with -s: the README's worst-case figures
+    assert outcome["wall"] < 3.5 and outcome["cpu"] < 3.0
+    assert outcome["peak_growth_mb"] < 128
+    assert outcome["kind"] in ("ok", "timeout", "bad_feed", "no_posts")
+
+
+def test_the_fallback_reads_what_the_budget_allows_and_no_more():
+    from commentluv._feeds.parse import FALLBACK_SECONDS_PER_CHAR
+
+    # Not UTF-8 well-formed (a raw "&"): the feedparser fallback reads it.
+    items = "".join(f"<item><title>post {i} & more</title></item>" for i in range(100))
+    body = f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
+    every = parse_posts(body, feed_url="https://a.example/f", site_url="https://a.example/")
+    assert len(every) == 100
+    budget = 2_000 * FALLBACK_SECONDS_PER_CHAR  # room for the first few items only
+    some = parse_posts(body, feed_url="https://a.example/f", site_url="https://a.example/",
+                       budget=budget)  # fmt: skip
+    assert 0 < len(some) < 100 and [p.title for p in some] == [p.title for p in every][: len(some)]
+    with pytest.raises(FetchTimeout):
+        parse_posts(body, feed_url="https://a.example/f", site_url="https://a.example/",
+                    budget=10 * FALLBACK_SECONDS_PER_CHAR)  # fmt: skip
+
+
+@pytest.mark.parametrize("raw_ampersand", [False, True])  # the fast path, then the fallback
+def test_no_reader_goes_past_the_thousandth_item(raw_ampersand):
+    amp = " & co" if raw_ampersand else ""
+    items = "".join(f"<item><title>post {i}{amp}</title></item>" for i in range(1_500))
+    body = f"<rss version='2.0'><channel>{items}</channel></rss>".encode()
+    posts = parse_posts(body, feed_url="https://a.example/f", site_url="https://a.example/")
+    assert len(posts) == 1_000 and posts[-1].title == f"post 999{amp}"

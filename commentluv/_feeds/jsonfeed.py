@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import FeedError
 from ..models import Post
-from .post import first_safe_url, make_post, parse_rfc3339, title_or_excerpt, usable
+from .post import MAX_ITEMS, first_safe_url, make_post, parse_rfc3339, title_or_excerpt, usable
 from .scrub import remove_invalid_chars
 
 __all__ = ["json_feed_posts"]
@@ -37,7 +37,7 @@ def json_feed_posts(text: str, *, feed_url: str, site_url: str, now: datetime) -
             site_url=site_url,
             now=now,
         )
-        for item in (items if isinstance(items, list) else [])
+        for item in (items[:MAX_ITEMS] if isinstance(items, list) else [])
         if isinstance(item, dict)
     ]
     return usable(posts, feed_url)

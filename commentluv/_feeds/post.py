@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 TITLE_MAX_LENGTH = 200
+# Items read per feed, at most: every reader stops there, as if the feed ended. Real feeds
+# list 10 to a few hundred; 2 MiB of tiny items would be 40,000 posts to build.
+MAX_ITEMS = 1000
 EXCERPT_MAX_LENGTH = 100
 _FUTURE_TOLERANCE = timedelta(days=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

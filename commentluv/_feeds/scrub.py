@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["prolog_declares", "remove_invalid_chars", "root_start", "scrub_xml"]
+__all__ = [
+    "cut_feed",
+    "drop_long_tags",
+    "prolog_declares",
+    "remove_invalid_chars",
+    "root_start",
+    "scrub_xml",
+]
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
@@ -26,6 +33,11 @@ _CHAR_REF_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 # to find the end of the prolog, so feedparser's view of the prolog is never longer than ours.
 _PROLOG_MARKUP_RE = re.compile(r"<(?:!--|[?!]|[A-Za-z0-9_])")
 
+# The end of an RSS item or an Atom entry (RSS 1.0's items too: they are rdf:RDF's children).
+_ITEM_END_RE = re.compile(r"</(?:[\w.-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
+_ROOT_NAME_RE = re.compile(r"<([\w.:-]+)")
+# A tag (or what starts like one) of 4 KiB or more; each try stops at the next "<" or ">".
+_LONG_TAG_RE = re.compile(r"<[^<>]{4096,}>?")
 # What changes the state of a declaration scan (see _declaration_end).
 _DECLARATION_STOP_RE = re.compile("[\"'\\[\\]>]")
 # Stands for a reference beyond Unicode while a run is checked (U+FFFF is never kept).
@@ -37,6 +49,35 @@ def scrub_xml(text: str) -> str:
     text = remove_invalid_chars(text)
     text = _CHAR_REF_RUN_RE.sub(_repair_char_refs, text)
     return _XML_DECLARATION + text[root_start(text) :]
+
+
+def cut_feed(document: str, *, max_items: int, max_chars: int) -> str | None:
+    """A scrubbed document cut just after its ``max_items``-th item, and within ``max_chars``
+    characters, with its root element closed again; unchanged when it is within both, and
+    None when not one whole item fits in ``max_chars``."""
+    ends = _ITEM_END_RE.finditer(document)
+    cut = None
+    for count, end in enumerate(ends, 1):
+        if end.end() > max_chars:
+            break
+        cut = end.end()
+        if count == max_items:
+            break
+    else:
+        if len(document) <= max_chars:
+            return document  # every item, whole
+    if cut is None:
+        return None if len(document) > max_chars else document
+    root = _ROOT_NAME_RE.search(document, len(_XML_DECLARATION))
+    name = root.group(1) if root else ""
+    closing = "</channel></rss>" if name.lower() == "rss" else f"</{name}>" if name else ""
+    return document[:cut] + closing
+
+
+def drop_long_tags(document: str) -> str:
+    """``document`` without tags of 4 KiB or more: feedparser's time grows with the square of
+    a tag's attributes (57,000 in one tag took minutes), and no field read here needs one."""
+    return _LONG_TAG_RE.sub("", document)
 
 
 def remove_invalid_chars(text: str) -> str:

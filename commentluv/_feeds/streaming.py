@@ -40,6 +40,7 @@ from ..errors import FeedError
 from ..models import Post
 from .decode import feed_first_label, http_charset
 from .post import (
+    MAX_ITEMS,
     TITLE_MAX_LENGTH,
     aware,
     first_safe_url,
@@ -131,17 +132,20 @@ class FeedReader:
         return self.result is not None or self.failed
 
     def __call__(self, url: str, body: bytearray, headers: Mapping[str, str] | None = None) -> bool:
-        """The HTTP layer's stop callback: feeds what is new in ``body``; True when done.
+        """The HTTP layer's stop callback: feeds what is new in ``body``; True once the answer
+        is known. Giving up is not an answer: the fallback needs the whole body.
 
         On the first call ``url`` (the final URL, after redirects) becomes ``feed_url``, and
         ``headers``, when given, the response headers whose charset counts.
         """
+        if self.failed:
+            return False  # and no copy of the rest of the body, chunk after chunk
         if self.bytes_read == 0:
             self.feed_url = url
             if headers is not None:
                 self._http_charset = http_charset(headers)
         self.feed(bytes(body[self.bytes_read :]))
-        return self.done
+        return self.result is not None
 
     def feed(self, data: bytes) -> None:
         if self.done or not data:
@@ -265,7 +269,9 @@ class FeedReader:
             self._in_order = False
         self._posts.append(post)
         window = max(self.limit or 0, MIN_WINDOW)
-        if self.limit is not None and self._in_order and len(self._posts) >= window:
+        if len(self._posts) >= MAX_ITEMS or (
+            self.limit is not None and self._in_order and len(self._posts) >= window
+        ):
             self._finish()
 
     def _finish(self) -> None:
