@@ -5,7 +5,8 @@ turned into text with its tags removed and entities decoded once), every untrust
 reduced to one line of plain text in which nothing shaped like an HTML tag survives: ``<``
 followed by a letter, ``</``, ``<!`` or ``<?`` starts a tag running to the next ``>``
 (closed or not), which is removed, with the whole body of a script or style element.
-Invisible and control characters are removed, whitespace is collapsed and the length capped
+Invisible characters (controls, every Unicode format character but a joiner inside a word or
+an emoji, the Hangul fillers) are removed, whitespace is collapsed and the length capped
 on a word boundary; only HTML text has its entities decoded, so plain text keeps ``&amp;``.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 __all__ = ["clean_text", "strip_tags", "truncate_words"]
 
@@ -37,12 +39,22 @@ _INLINE_TAGS = frozenset(
 )  # fmt: skip
 _SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
-# C0/C1 controls (tab/newline become spaces first), bidi embeddings/overrides/isolates,
-# zero-width characters and other invisible format characters.
+# Removed from every value: C0/C1 controls but tab, newline and CR (they become spaces), every
+# format (Cf) character of Unicode 15 (bidi controls, zero-width characters, tag characters
+# U+E0000-E007F, musical and hieroglyph format controls, prepended Arabic marks...: a title
+# must not look blank or carry hidden text), and the Hangul fillers, which render as nothing.
+# ZWNJ and ZWJ are dealt with on their own: they shape words and emoji.
 _INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+    "\u115f\u1160\u3164\uffa0]"
 )
+_JOINER_RE = re.compile("[\u200c\u200d]")
+# A joiner is kept between two of these (letters, marks, digits, symbols: words and emoji).
+_JOINABLE_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "So", "Sk"})
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
@@ -74,10 +86,23 @@ def clean_text(raw: str, max_length: int = 200, *, markup: bool = True) -> str:
     a word boundary with an ellipsis.
     """
     text = html.unescape(strip_tags(raw)) if markup else raw
-    text = _INVISIBLE_RE.sub("", text)
+    text = _remove_invisible(text)
     text = _remove_tags(text)
     text = _WHITESPACE_RE.sub(" ", text).strip()
     return truncate_words(text, max_length)
+
+
+def _remove_invisible(text: str) -> str:
+    text = _INVISIBLE_RE.sub("", text)
+    return _JOINER_RE.sub(_keep_if_joining, text) if "\u200c" in text or "\u200d" in text else text
+
+
+def _keep_if_joining(joiner: re.Match[str]) -> str:
+    """ZWNJ/ZWJ inside a word or an emoji sequence (क्‌ष, 👩‍💻) shape it; elsewhere they hide."""
+    text, at = joiner.string, joiner.start()
+    before, after = text[at - 1 : at], text[at + 1 : at + 2]
+    inside = all(c and unicodedata.category(c) in _JOINABLE_CATEGORIES for c in (before, after))
+    return joiner.group() if inside else ""
 
 
 def _remove_tags(text: str) -> str:

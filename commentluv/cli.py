@@ -69,7 +69,16 @@ def add_lookup_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-private-hosts",
         action="store_true",
-        help="allow loopback and private addresses on any port (testing, intranets)",
+        help="allow loopback and private addresses on any port (testing, intranets);"
+        " never link-local or cloud metadata addresses",
+    )
+    parser.add_argument(
+        "--allow-network",
+        action="append",
+        default=[],
+        type=network,
+        metavar="CIDR",
+        help="allow this network (e.g. 10.20.0.0/16; repeatable): an intranet's own hosts",
     )
     parser.add_argument("--user-agent", help="User-Agent header to send")
     cache = parser.add_mutually_exclusive_group()
@@ -93,6 +102,18 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def network(text: str) -> str:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a network such as 10.0.0.0/8, got {text!r}"
+        ) from None
+    return text
 
 
 def positive_float(text: str) -> float:
@@ -131,6 +152,7 @@ def build_client(args: argparse.Namespace, **options: Any) -> tuple[CommentLuv, 
     client = CommentLuv(
         timeout=args.timeout,
         allow_private_hosts=args.allow_private_hosts,
+        allowed_networks=args.allow_network,
         user_agent=args.user_agent or DEFAULT_USER_AGENT,
         cache=cache,
         **options,

@@ -140,6 +140,7 @@ class Shorthands(TypedDict, total=False):
     error_ttl: float
     allow_private_hosts: bool
     allowed_ports: Iterable[int]
+    allowed_networks: Iterable[str]
 
 
 # Shorthand keyword → (group, field).
@@ -158,6 +159,7 @@ SHORTHANDS: Mapping[str, tuple[type[Any], str]] = {
     "error_ttl": (Freshness, "error_ttl"),
     "allow_private_hosts": (AddressPolicy, "allow_private_hosts"),
     "allowed_ports": (AddressPolicy, "allowed_ports"),
+    "allowed_networks": (AddressPolicy, "allowed_networks"),
 }
 
 
@@ -180,7 +182,7 @@ def merge(group: _Group | None, cls: type[_Group], shorthands: Shorthands) -> _G
 
 
 def _coerce(value: Any) -> Any:
-    # allowed_ports may be any iterable of ints; the policy keeps a frozenset.
+    # allowed_ports and allowed_networks may be any iterables; the policy keeps frozensets.
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
         return frozenset(value)
     return value

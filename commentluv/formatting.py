@@ -14,6 +14,7 @@ autolink ``<link>``; text is backslash-escaped so it renders literally in Common
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import reprlib
 import string
@@ -45,6 +46,16 @@ _FIELDS = frozenset({"name", "title", "link", "site"})
 _FORMATS: frozenset[str] = frozenset(get_args(Format))
 # CommonMark lets a backslash escape any ASCII punctuation character, and only those.
 _MD_PUNCTUATION_RE = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub-flavoured renderers turn e-mail addresses, "www." hosts and the URLs of the schemes
+# they know in plain text into links, escaped or not (they look at the text once escapes are
+# undone). A zero-width space after such an "@", scheme ":" or "www" breaks the shape, unseen.
+_MD_AUTOLINK_RE = re.compile(
+    r"(?<=[A-Za-z0-9._%+-])@(?=[A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9])(?:https?|ftp|mailto|xmpp):"
+    r"|(?<![A-Za-z0-9])www(?=\.)",
+    re.IGNORECASE,
+)
+_ZERO_WIDTH_SPACE = "&#8203;"
 # Anything that could end a link destination or an autolink early: non-printable ASCII,
 # space, parentheses, angle brackets, quotes and backslashes.
 _MD_URL_UNSAFE_RE = re.compile(r"""[^\x21-\x7e]|[()<>"'\\]""")
@@ -165,8 +176,11 @@ def _display_host(site_url: str) -> str:
 
 
 def _markdown_text(text: str) -> str:
-    """Backslash-escape ``text`` so CommonMark renders it literally (no links, HTML, emphasis)."""
-    return _MD_PUNCTUATION_RE.sub(r"\\\1", text)
+    """Backslash-escape ``text`` so CommonMark renders it literally (no links, HTML, emphasis),
+    and break the shapes GitHub-flavoured Markdown would autolink."""
+    cuts = [0, *(match.end() for match in _MD_AUTOLINK_RE.finditer(text)), len(text)]
+    pieces = (text[start:end] for start, end in itertools.pairwise(cuts))
+    return _ZERO_WIDTH_SPACE.join(_MD_PUNCTUATION_RE.sub(r"\\\1", piece) for piece in pieces)
 
 
 def _markdown_url(url: str) -> str:

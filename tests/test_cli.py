@@ -294,3 +294,16 @@ def test_bad_numbers_are_explained_without_internal_names(capsys):
             main([option, value, "x.example"])
         err = capsys.readouterr().err
         assert "positive_" not in err and "_positive" not in err and repr(value) in err
+
+
+def test_allow_network_opens_one_network_and_is_validated(capsys):
+    url = "http://127.0.0.1/"  # port 80 on loopback: nothing to find, but may be tried
+    status, out, _ = run(capsys, "--no-cache", "--json", "--timeout", "2", url)
+    assert status == 1 and json.loads(out)["error"]["kind"] == "blocked"
+    status, out, _ = run(
+        capsys, "--no-cache", "--json", "--timeout", "2", "--allow-network", "127.0.0.0/8", url
+    )
+    assert status == 1 and json.loads(out)["error"]["kind"] != "blocked"  # it was tried
+    with pytest.raises(SystemExit) as caught:
+        main(["--allow-network", "10.0.0.0/33", "x.example"])
+    assert caught.value.code == 2 and "10.0.0.0/8" in capsys.readouterr().err

@@ -7,12 +7,15 @@ and passes feed parsing, cleaning and caching first, as it does in production.
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import escape
 from html.parser import HTMLParser
 
 import pytest
 
-from commentluv import CommentLuv
+from commentluv import CommentLuv, Post, format_backlink
+from commentluv._feeds import parse_posts
+from commentluv._text import clean_text
 
 SAFE_LINK = "https://blog.example/post/"
 FEED_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -113,3 +116,74 @@ def test_hostile_links_never_become_a_non_http_href(site, link):
     for fmt, line in lines.items():
         assert line is not None and "A post" in line  # the post stays; only its link may go
         assert_inert(line, fmt)
+
+
+# Invisible characters: a title must not look blank or carry hidden text (issue 9).
+
+FORMAT_CHARACTERS = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+HANGUL_FILLERS = ["\u115f", "\u1160", "\u3164", "\uffa0"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "html", "markdown"])
+def test_every_format_character_and_filler_is_removed_but_joiners_in_words(fmt):
+    post = Post("x", "https://a.example/", None, "https://a.example/f", "https://a.example/")
+    hidden = [c for c in FORMAT_CHARACTERS + HANGUL_FILLERS if c not in "\u200c\u200d"]
+    assert len(hidden) >= 165  # 131 of them once passed through
+    for char in hidden:
+        title = clean_text(f"pay{char}pal {char}login")
+        assert title == "paypal login", (hex(ord(char)), title)
+    line = format_backlink(post, "Ann\U000e0041\U000e0042", style="{name}", fmt=fmt)
+    assert line == "Ann"
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("\U0001f469\u200d\U0001f4bb coder", "\U0001f469\u200d\U0001f4bb coder"),  # 👩‍💻
+        ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),
+        ("\u0915\u094d\u200c\u0937", "\u0915\u094d\u200c\u0937"),  # क्‌ष: after a virama
+        ("hidden\u200d \u200cjoiners\u200d", "hidden joiners"),
+        ("\u200dstart", "start"),
+    ],
+)  # fmt: skip
+def test_joiners_stay_only_inside_words_and_emoji(raw, kept):
+    assert clean_text(raw) == kept
+
+
+def test_a_title_of_only_invisible_characters_falls_back_like_an_untitled_post():
+    blank = "\u3164\u115f\U000e0041\u200b"
+    body = (
+        "<rss version='2.0'><channel><item><title>"
+        + blank
+        + "</title><link>https://a.example/1</link>"
+        "<description>The text of the post</description></item></channel></rss>"
+    ).encode()
+    posts = parse_posts(body, feed_url="https://a.example/f", site_url="https://a.example/")
+    assert posts[0].title == "The text of the post"
+
+
+# GitHub-flavoured Markdown: untrusted text never becomes a link (issue 9).
+
+AUTOLINK_BAIT = [
+    "jaden@example.com",
+    "mail me: x.y+z@evil.example",
+    "www.evil.example",
+    "WWW.EVIL.EXAMPLE/path",
+    "https://evil.example/x",
+    "HTTP://evil.example",
+    "ftp://evil.example/f",
+    "mailto:x@evil.example",
+    "xmpp:x@evil.example",
+    "(https://evil.example)",
+]
+
+
+@pytest.mark.parametrize("bait", AUTOLINK_BAIT)
+def test_gfm_autolinks_nothing_but_the_title_link(bait):
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    post = Post(f"Title {bait}", "https://a.example/p", None, "https://a.example/f", bait)
+    markdown = format_backlink(post, bait, style="{name} wrote {title} on {site}", fmt="markdown")
+    rendered = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    assert re.findall(r"<a [^>]*>", rendered) == ['<a href="https://a.example/p">'], rendered
+    visible = re.sub("<[^>]+>", "", rendered).replace("\u200b", "")
+    assert bait.replace("<", "&lt;").replace(">", "&gt;") in visible  # the text itself survives
