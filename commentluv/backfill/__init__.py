@@ -1,0 +1,1 @@
+"""Backfill: backlinks for the comments a blog brings from its old engine."""
