@@ -1,8 +1,20 @@
 """Backfill: backlinks for the comments a blog brings from its old engine.
 
+    from commentluv import CommentLuv
+    from commentluv.backfill import backfill, read_comments, save_results
+
+    with CommentLuv(cache=SQLiteCache("luv.sqlite3")) as client:
+        with backfill(read_comments("export.xml"), client, as_of="comment-date") as run:
+            for result in run:  # one BackfillResult per comment, as sites finish
+                ...
+            save_results(run.results(), "backlinks.jsonl")  # in input order
+            print(run.summary)
+
 Comments come from a WordPress export (:func:`read_wxr`), CSV (:func:`read_csv`) or JSON
-Lines (:func:`read_jsonl`), streamed; results are written as JSON Lines or CSV
-(:func:`save_results`) and into a copy of the export (:func:`write_wxr`).
+Lines (:func:`read_jsonl`), streamed. A comment that carries the original plugin's
+``cl_data`` keeps that backlink (``chosen="historical"``); the others are grouped by site and
+each site is looked up once. :func:`write_wxr` writes a copy of the export with the results
+added as comment meta. ``commentluv backfill`` is the command-line face of all this.
 """
 
 from __future__ import annotations
@@ -10,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from .engine import BackfillRun, backfill
 from .models import (
     MAX_PER_HOST,
     RECORD_FIELDS,
@@ -24,6 +37,7 @@ from .models import (
     Summary,
 )
 from .readers import Columns, InputError, InputFormat, detect_format, read_csv, read_jsonl
+from .state import StateInfo, StateMismatch, read_state_info
 from .writers import OutputFormat, output_format_for, save_results, write_results
 from .wxr import META_KEY, read_wxr, write_wxr
 
@@ -34,6 +48,7 @@ __all__ = [
     "AsOf",
     "BackfillOptions",
     "BackfillResult",
+    "BackfillRun",
     "Chosen",
     "Columns",
     "Comment",
@@ -43,12 +58,16 @@ __all__ = [
     "Outcome",
     "OutputFormat",
     "Progress",
+    "StateInfo",
+    "StateMismatch",
     "Summary",
+    "backfill",
     "detect_format",
     "output_format_for",
     "read_comments",
     "read_csv",
     "read_jsonl",
+    "read_state_info",
     "read_wxr",
     "save_results",
     "write_results",
