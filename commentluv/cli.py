@@ -321,9 +321,18 @@ def _run_serve(argv: list[str], stdin: TextIO) -> int:
     return run_serve(argv, stdin)
 
 
+def _run_backfill(argv: list[str], stdin: TextIO) -> int:
+    from .backfill.command import run  # the backfill package loads only for this command
+
+    return run(argv, stdin)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "lookup": Subcommand("look sites up and print their backlinks (the default)", run_lookup),
     "serve": Subcommand(
         "serve the comment form's widget and its service (commentluv[web])", _run_serve
+    ),
+    "backfill": Subcommand(
+        "backlinks for an old blog's comments (WXR, CSV, JSON Lines)", _run_backfill
     ),
 }

@@ -196,6 +196,7 @@ def test_progress_reports_reading_then_each_site_then_done(web):
     run_all(comments, client(web), progress=seen.append)
     assert [(p.phase, p.comments, p.sites_done, p.sites_total) for p in seen] == [
         ("reading", 2, 0, 0),
+        ("looking_up", 0, 0, 2),
         ("looking_up", 1, 1, 2),
         ("looking_up", 2, 2, 2),
         ("done", 2, 2, 2),

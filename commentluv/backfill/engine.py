@@ -182,6 +182,7 @@ class BackfillRun:
             self._read(state)
         info = state.info()
         self._sites.update(total=info.sites, resumed=info.sites_done)
+        self._report("looking_up")
         # Known already: comments that need no lookup, and the sites an earlier run finished.
         for result in state.results():
             yield self._counted(result)
