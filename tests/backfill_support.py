@@ -102,3 +102,33 @@ def wxr(*items: Sequence[str], version: str = "1.2") -> str:
         f"<channel><title>Old blog</title><wp:wxr_version>{version}</wp:wxr_version>"
         f"{body}</channel></rss>\n"
     )
+
+
+def write_big_wxr(path, *, items: int, comments_per_item: int, sites: int, site_url: str) -> int:
+    """A large export written piece by piece: each item has a 2 kB post, each comment points
+    at one of ``sites`` blogs under ``site_url`` and every tenth carries cl_data. Returns
+    the number of comments."""
+    body = "<p>" + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 35 + "</p>"
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        head, tail = wxr([]).split("</channel>")
+        out.write(head)
+        for n in range(items):
+            out.write(
+                f"<item><title>Post {n}</title><content:encoded><![CDATA[{body}]]>"
+                f"</content:encoded><wp:post_id>{n}</wp:post_id>"
+            )
+            for _ in range(comments_per_item):
+                count += 1
+                meta = {"cl_data": cl_data(f"Old {count}", f"http://old.example/{count}")}
+                out.write(
+                    wxr_comment(
+                        str(count),
+                        f"Commenter {count}",
+                        f"{site_url}/s{count % sites}/",
+                        meta=meta if count % 10 == 0 else None,
+                    )
+                )
+            out.write("</item>")
+        out.write("</channel>" + tail)
+    return count

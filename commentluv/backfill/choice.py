@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,8 @@ from .models import BackfillOptions, BackfillResult, Chosen, Comment, Outcome
 __all__ = ["choose_post", "result_for", "triage"]
 
 _NOT_COMMENTS = frozenset({"pingback", "trackback"})
+# Commenters come back: normalise each URL spelling once.
+_site_of = functools.lru_cache(maxsize=4096)(normalize_site_url)
 
 
 def triage(
@@ -27,7 +30,7 @@ def triage(
     refused: InvalidURL | None = None
     if comment.url:
         try:
-            site = normalize_site_url(comment.url)
+            site = _site_of(comment.url)
         except InvalidURL as exc:
             refused = exc
     if not comment.approved and not options.include_unapproved:

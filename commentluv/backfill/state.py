@@ -122,19 +122,19 @@ class StateFile:
         self, rows: Iterable[tuple[int, Comment, str | None, BackfillResult | None]]
     ) -> None:
         """Record read comments: (index, comment, site to look up, result known already)."""
+        comments, sites, results = [], {}, []
+        for index, comment, site, result in rows:
+            comments.append((index, site, json.dumps(comment.to_dict())))
+            if site is not None:
+                sites[site] = urlsplit(site).netloc
+            if result is not None:
+                results.append(_result_row(result))
         with self.transaction():
-            for index, comment, site, result in rows:
-                self.db.execute(
-                    "INSERT INTO comments VALUES (?, ?, ?)",
-                    (index, site, json.dumps(comment.to_dict())),
-                )
-                if site is not None:
-                    self.db.execute(
-                        "INSERT OR IGNORE INTO sites (site, host) VALUES (?, ?)",
-                        (site, urlsplit(site).netloc),
-                    )
-                if result is not None:
-                    self._insert_result(result)
+            self.db.executemany("INSERT INTO comments VALUES (?, ?, ?)", comments)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO sites (site, host) VALUES (?, ?)", sites.items()
+            )
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", results)
 
     def finish_loading(self) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('loaded', '1')")
@@ -155,8 +155,9 @@ class StateFile:
     def finish_site(self, site: str, results: Iterable[BackfillResult], *, cached: bool) -> None:
         """Store the site's results and mark it done, in one transaction."""
         with self.transaction():
-            for result in results:
-                self._insert_result(result)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO results VALUES (?, ?)", map(_result_row, results)
+            )
             self.db.execute(
                 "UPDATE sites SET done = 1, cached = ? WHERE site = ?", (int(cached), site)
             )
@@ -187,8 +188,6 @@ class StateFile:
             sites_done=count("SELECT count(*) FROM sites WHERE done = 1"),
         )
 
-    def _insert_result(self, result: BackfillResult) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?, ?)",
-            (result.index, json.dumps(result.to_record(), ensure_ascii=False)),
-        )
+
+def _result_row(result: BackfillResult) -> tuple[int, str]:
+    return result.index, json.dumps(result.to_record(), ensure_ascii=False)

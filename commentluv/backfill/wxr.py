@@ -48,12 +48,13 @@ def read_wxr(path: str | os.PathLike[str]) -> Iterator[Comment]:
     """The comments of a WXR file, in document order. Raises :class:`InputError` for a
     malformed or refused document (at the point where it is found)."""
     number = 0
-    for event, element, _ in _events(path):
-        if event == "end" and _wp_name(element.tag) == "comment":
+    # Only the elements asked for come up to Python (lxml filters the rest in C).
+    for _, element in _parse(path, ("end",), tag=("{*}comment", "item")):
+        if element.tag == "item":
+            _let_go(element)
+        elif _wp_name(element.tag) == "comment":
             number += 1
             yield comment_from_fields(_comment_fields(element), default_id=str(number))
-            _let_go(element)
-        elif event == "end" and _is_channel_child(element):
             _let_go(element)
 
 
@@ -100,10 +101,25 @@ def write_wxr(
 
 
 def _events(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any, int]]:
-    """(event, element, depth) of a safe parse; the root has depth 1."""
+    """(event, element, depth) of every element; the root has depth 1."""
+    depth = 0
+    for event, element in _parse(path, ("start", "end")):
+        if event == "start":
+            depth += 1
+            yield event, element, depth
+        else:
+            yield event, element, depth
+            depth -= 1
+
+
+def _parse(
+    path: str | os.PathLike[str], events: tuple[str, ...], tag: Any = None
+) -> Iterator[tuple[str, Any]]:
+    """The events of a safe parse of the file at ``path``; InputError when it is refused."""
     parser = etree.iterparse(
         os.fspath(path),
-        events=("start", "end"),
+        events=events,
+        tag=tag,
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -112,17 +128,15 @@ def _events(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any, int]]:
         remove_comments=True,
         remove_pis=True,
     )
-    depth = 0
+    checked = False
     try:
         for event, element in parser:
-            if event == "start":
-                depth += 1
-                if depth == 1 and element.getroottree().docinfo.doctype:
+            if not checked:
+                # The prolog has been read by the first event: refuse any DOCTYPE.
+                checked = True
+                if element.getroottree().docinfo.doctype:
                     raise InputError("a DOCTYPE is refused (WXR files have none)", path=path)
-                yield event, element, depth
-            else:
-                yield event, element, depth
-                depth -= 1
+            yield event, element
     except etree.XMLSyntaxError as exc:
         raise InputError(f"not well-formed XML: {exc.msg}", path=path, line=exc.lineno) from None
 
@@ -132,12 +146,6 @@ def _wp_name(tag: Any) -> str | None:
     if isinstance(tag, str) and tag.startswith(_WP_PREFIX):
         return tag.rpartition("}")[2]
     return None
-
-
-def _is_channel_child(element: Any) -> bool:
-    parent = element.getparent()
-    grandparent = parent.getparent() if parent is not None else None
-    return grandparent is not None and grandparent.getparent() is None
 
 
 def _let_go(element: Any) -> None:
