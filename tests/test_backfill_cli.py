@@ -190,6 +190,7 @@ def test_plain_progress_lines_when_not_on_a_terminal(tmp_path, site, capsys, mon
     status, _, err = run(capsys, export(tmp_path, site), "--allow-private-hosts")
     assert status == 0
     assert "commentluv: backfill: read 5 comments" in err
+    assert "commentluv: backfill: 3 of 3 sites to look up" in err
     assert "commentluv: backfill: 3/3 sites, 5 comments" in err
     assert "\r" not in err
 

@@ -292,6 +292,9 @@ class _Lines:
         self.last = now
         if progress.phase == "reading":
             line = f"read {progress.comments} comments"
+        elif started:
+            left = progress.sites_total - progress.sites_done
+            line = f"{left} of {progress.sites_total} sites to look up"
         else:
             line = (
                 f"{progress.sites_done}/{progress.sites_total} sites, "
