@@ -230,24 +230,6 @@ def test_a_progress_bar_on_a_terminal_and_plain_lines_without_tqdm(tmp_path, sit
     assert "100%" not in shown and "3 looked up" in shown
 
 
-def test_help_stays_light_and_lists_the_command():
-    code = (
-        "import sys, runpy\n"
-        "import commentluv\n"
-        "light = 'commentluv.backfill' not in sys.modules\n"
-        "sys.argv = ['commentluv', '--help']\n"
-        "try: runpy.run_module('commentluv', run_name='__main__')\n"
-        "except SystemExit: pass\n"
-        "loaded = [m for m in ('commentluv.backfill', 'tqdm', 'lxml', 'sqlite3') if m in sys.modules]\n"
-        "print('LIGHT', light, 'LOADED', loaded)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert "backfill   backlinks for an old blog's comments" in result.stdout
-    assert "LIGHT True LOADED []" in result.stdout
-
-
 # Interrupted runs
 
 

@@ -24,6 +24,7 @@ from ..cli import (
     close_cache,
     default_cache_path,
     logging_to_stderr,
+    non_negative_float,
     positive_int,
 )
 from ..formatting import STYLES, validate_style
@@ -211,7 +212,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"lookups at once on one host: 1 or {MAX_PER_HOST} (default)",
     )
     pace.add_argument(
-        "--delay", type=_seconds, default=0.0, metavar="SECONDS", help="between lookups on one host"
+        "--delay",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="at least this long between lookups starting on one host (default 0)",
     )
     pace.add_argument(
         "--state", type=Path, metavar="PATH", help="progress file (default: by the cache)"
@@ -235,16 +240,6 @@ def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Input
     if args.as_of == "now" and args.fallback != "none":
         parser.error("--fallback goes with --as-of comment-date")
     return fmt
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
 
 
 def _default_state_path(args: argparse.Namespace) -> Path:

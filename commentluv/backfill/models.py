@@ -64,6 +64,10 @@ RECORD_FIELDS = (
     "message",
     "cached",
 )
+# The record fields that are result fields as they are (the others make up the post).
+_PLAIN_FIELDS = tuple(
+    name for name in RECORD_FIELDS if name not in ("title", "link", "published", "feed_url")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,21 +167,8 @@ class BackfillResult:
             post = Post.from_dict(
                 {**record, "feed_url": record["feed_url"] or "", "site_url": record["site"] or ""}
             )
-        return cls(
-            index=index,
-            comment_id=record["comment_id"],
-            author=record["author"],
-            url=record["url"],
-            site=record["site"],
-            outcome=record["outcome"],
-            chosen=record["chosen"],
-            post=post,
-            backlink=record["backlink"],
-            backlink_html=record["backlink_html"],
-            error=record["error"],
-            message=record["message"],
-            cached=record["cached"],
-        )
+        fields = {name: record[name] for name in _PLAIN_FIELDS}
+        return cls(index=index, post=post, **fields)
 
 
 @dataclass(frozen=True)
