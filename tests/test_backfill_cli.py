@@ -163,6 +163,8 @@ def test_csv_and_jsonl_inputs(tmp_path, site, capsys):
         (["{csv}", "--delay", "-1"], "must be 0 or more"),
         (["{csv}", "--style", "{oops}"], "placeholder"),
         (["{txt}"], "cannot tell the format"),
+        (["{csv}", "-o", "{csv}"], "--output may not be the input file"),
+        (["{csv}", "-o", "nowhere/links.jsonl"], "--output: no such folder: nowhere"),
     ],
 )
 def test_usage_errors(tmp_path, capsys, args, message):

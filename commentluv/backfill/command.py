@@ -237,6 +237,14 @@ def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Input
         parser.error(str(exc))
     if args.wxr_out is not None and fmt != "wxr":
         parser.error("--wxr-out needs a WXR input")
+    for option, target in (("--output", args.output), ("--wxr-out", args.wxr_out)):
+        if target is None or target == "-":
+            continue
+        # Found now, not after hours of lookups.
+        if not Path(target).resolve().parent.is_dir():
+            parser.error(f"{option}: no such folder: {Path(target).parent}")
+        if Path(target).resolve() == args.input.resolve():
+            parser.error(f"{option} may not be the input file")
     if args.as_of == "now" and args.fallback != "none":
         parser.error("--fallback goes with --as-of comment-date")
     return fmt
