@@ -91,10 +91,12 @@ def _backfill(args: argparse.Namespace, fmt: InputFormat, state: Path, client: C
     )
     with run:
         try:
-            for _ in run:
-                pass
+            try:
+                for _ in run:
+                    pass
+            finally:
+                reporter.close()  # before any message, so that a bar does not garble it
         except KeyboardInterrupt:
-            reporter.close()
             done = run.summary
             print(
                 f"{PREFIX} interrupted after {done.sites_looked_up + done.sites_resumed} of "
@@ -103,10 +105,8 @@ def _backfill(args: argparse.Namespace, fmt: InputFormat, state: Path, client: C
             )
             return EXIT_INTERRUPTED
         except (InputError, StateMismatch, OSError, sqlite3.Error) as exc:
-            reporter.close()
             print(f"{PREFIX} {exc}", file=sys.stderr)
             return EXIT_SOME_FAILED
-        reporter.close()
         try:
             written = _write_outputs(args, run)
         except (InputError, OSError) as exc:
