@@ -66,6 +66,23 @@ def test_csv_has_a_header_and_empty_cells_for_none():
     assert rows[1]["title"] == "" and rows[1]["error"] == "unreachable"
 
 
+@pytest.mark.parametrize(
+    "title", ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2", "@SUM(A1)", "\t=1"]
+)
+def test_csv_cells_a_spreadsheet_would_run_are_kept_as_text(title):
+    post = Post(
+        title, "http://ann.example/s/", None, "http://ann.example/feed/", "http://ann.example/"
+    )
+    result = BackfillResult(
+        0, "7", title, "ann.example", "http://ann.example/", "ok", "latest", post
+    )
+    out = io.StringIO()
+    write_results([result], out, "csv")
+    row = next(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["title"] == "'" + title and row["author"] == "'" + title
+    assert row["link"] == "http://ann.example/s/"  # ordinary cells are untouched
+
+
 def test_a_file_is_replaced_whole_or_not_at_all(tmp_path):
     path = tmp_path / "out.jsonl"
     path.write_text("old\n", encoding="utf-8")

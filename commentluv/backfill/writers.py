@@ -26,7 +26,9 @@ def output_format_for(path: str | os.PathLike[str]) -> OutputFormat:
 def write_results(results: Iterable[BackfillResult], out: TextIO, fmt: OutputFormat) -> int:
     """Write one record per result (fields :data:`RECORD_FIELDS`); returns the count.
 
-    CSV leaves missing values empty and writes ``cached`` as ``true``/``false``.
+    CSV leaves missing values empty and writes ``cached`` as ``true``/``false``; a text cell
+    that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or CR first:
+    titles and names are strangers') gets a leading ``'``.
     """
     count = 0
     if fmt == "csv":
@@ -90,4 +92,9 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value  # shown as text by Excel, LibreOffice and Sheets, never evaluated
     return value
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
