@@ -9,6 +9,7 @@ abandon; and lets urllib3 decode only the content encodings it asked for.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 import socket
 import threading
@@ -96,7 +97,9 @@ class _GuardedConnectionMixin:
 
 def _resolve(scope: _Scope, host: str, port: int, conn: Any) -> Sequence[str]:
     """Run the resolver in a daemon thread so that a hung DNS lookup cannot outlive the
-    deadline (getaddrinfo cannot be interrupted)."""
+    deadline (getaddrinfo cannot be interrupted). An address needs no resolving."""
+    if scope.resolver is system_resolver and _is_ip_address(host):
+        return [host]
     result: list[Sequence[str]] = []
     failure: list[BaseException] = []
 
@@ -115,6 +118,14 @@ def _resolve(scope: _Scope, host: str, port: int, conn: Any) -> Sequence[str]:
         error = failure[0] if failure else socket.gaierror(f"{host} has no address")
         raise NameResolutionError(host, conn, error)  # type: ignore[arg-type]
     return result[0]
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _connect(scope: _Scope, addresses: Sequence[str], port: int, conn: Any) -> socket.socket:
