@@ -335,7 +335,10 @@ def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site
     site.add("/feed", "<rss version='2.0'><channel><item><title>t</title>"
              "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
     with CommentLuv(allow_private_hosts=True, cache=NullCache()) as luv:
+        before = set(threading.enumerate())
         luv.latest(site.url + "/")  # the watchdog thread starts here
+        watchdogs = [t for t in set(threading.enumerate()) - before if "watchdog" in t.name]
+        assert len(watchdogs) == 1
         started = []
         real_start = threading.Thread.start
 
@@ -351,7 +354,7 @@ def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site
         finally:
             threading.Thread.start = real_start  # type: ignore[method-assign]
         assert started == []
-    assert not any(t.name == "commentluv-watchdog" for t in threading.enumerate())
+    assert not watchdogs[0].is_alive()  # closing the client stopped it
 
 
 def test_the_watchdog_shuts_the_sockets_of_every_passing_deadline():
