@@ -71,6 +71,7 @@ def test_json_output(blog, capsys):
         "ok": True,
         "cached": False,
         "feed_url": blog.url + "/atom.xml",
+        "source": "feed",
         "title": "Second & last",
         "link": blog.url + "/2/",
         "published": "2026-11-20T10:00:00+00:00",

@@ -18,7 +18,7 @@ from typing import Any
 from .._text import clean_text
 from .._urls import safe_http_url
 from ..errors import NoPosts
-from ..models import Post
+from ..models import Post, PostSource
 
 __all__ = [
     "EXCERPT_MAX_LENGTH",
@@ -110,13 +110,14 @@ def make_post(
     feed_url: str,
     site_url: str,
     now: datetime,
+    source: PostSource = "feed",
 ) -> Post | None:
     """A Post, or None when there is nothing to show as its title."""
     if not title:
         return None
     if published is not None and published > now + _FUTURE_TOLERANCE:
         published = None  # a scheduled post or a broken clock: its place in time is unknown
-    return Post(title=title, link=link, published=published, feed_url=feed_url, site_url=site_url)
+    return Post(title, link, published, feed_url, site_url, source)
 
 
 def usable(posts: Iterable[Post | None], feed_url: str) -> list[Post]:
