@@ -90,8 +90,10 @@ def test_recent_lists_posts(blog, capsys):
 
 
 def test_failures_exit_1_with_one_line_each(blog, capsys):
+    # A gone deep link (404) now finds the site root's feed (issue 12): a broken one fails.
+    blog.add("/broken", "oops", status=500)
     status, out, err = run(
-        capsys, "--allow-private-hosts", blog.url, "javascript:alert(1)", blog.url + "/missing"
+        capsys, "--allow-private-hosts", blog.url, "javascript:alert(1)", blog.url + "/broken"
     )
     assert status == 1
     assert out.count("\n") == 1
@@ -100,7 +102,7 @@ def test_failures_exit_1_with_one_line_each(blog, capsys):
     assert lines[0].startswith("commentluv: javascript:alert(1): ") and lines[0].endswith(
         "[invalid_url]"
     )
-    assert lines[1].endswith("[not_found]")
+    assert lines[1].endswith("[http_error]")
 
 
 def test_json_errors_carry_kind(capsys):
