@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ._discovery import HeadScanner
 from ._discovery.finder import MAX_REQUESTS, Document, find_feed
 from ._feeds import FeedReader, parse_posts
+from ._feeds.hfeed import hfeed_posts
 from ._net.deadline import Deadline
 from ._net.fetcher import Fetcher, Response
 from ._store import SiteEntry
@@ -94,6 +95,34 @@ class _Session:
             return response, None
         return response, reader.result if reader.done else reader.close()
 
+    def revalidate(self, known: SiteEntry) -> tuple[Response, list[Post] | None]:
+        """A conditional GET of the feed (or the h-feed page) the site is known by; a page
+        that no longer has h-entry items is a FeedError, as a feed gone bad is."""
+        etag, last_modified = known.etag, known.last_modified
+        if known.source == "feed":
+            return self.feed(known.feed_url, etag=etag, last_modified=last_modified)
+        response = self.fetcher.get(
+            known.feed_url,
+            deadline=self.deadline,
+            max_bytes=self.limits.max_page_bytes,
+            accept=PAGE_ACCEPT,
+            etag=etag,
+            last_modified=last_modified,
+            truncate=True,
+            on_send=self._count,
+        )
+        if response.status == 304:
+            return response, None
+        posts = hfeed_posts(
+            response.body,
+            page_url=response.url,
+            site_url=self.site,
+            content_type=response.headers.get("content-type"),
+        )
+        if not posts:
+            raise FeedError("the page no longer has h-entry items", url=response.url)
+        return response, posts
+
     def fetched(self, feed_url: str, document: Document, posts: list[Post] | None) -> Fetched:
         """The outcome, parsing the feed's body when streaming did not read it."""
         if posts is None:
@@ -124,9 +153,7 @@ def fetch_site(
     session = _Session(fetcher, limits, site, deadline)
     if known is not None:
         try:
-            response, posts = session.feed(
-                known.feed_url, etag=known.etag, last_modified=known.last_modified
-            )
+            response, posts = session.revalidate(known)
             if response.status == 304:
                 return Fetched(
                     known.feed_url,

@@ -1,10 +1,11 @@
-"""The search: from a commenter's page to the site's posts feed.
+"""The search: from a commenter's page to the site's posts (a feed, or a page's h-entries).
 
 Each phase runs within what is left of the lookup's :data:`MAX_REQUESTS`:
 
 1. the page, following ``<meta http-equiv="refresh">`` stubs as redirects (one hop limit
    with the HTTP ones); a 404 or 410 page is read for the feed links it still carries;
-2. the page itself when it is a feed, else the feeds it links to (head, then body anchors);
+2. the page itself when it is a feed, else the feeds it links to (head, then body anchors),
+   else its h-entry items (microformats2, no request);
 3. the platform's and the generic guesses;
 4. at most :data:`MAX_BLOG_PAGES` same-site links that name a blog (``/blog/``, "Journal"),
    each page read for its feed links, :data:`SUBPATH_REQUESTS` requests in all.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from .._feeds.hfeed import hfeed_posts
 from .._urls import safe_http_url
 from ..errors import (
     BlockedURL,
@@ -97,7 +99,8 @@ class FeedSource(Protocol):
 
 @dataclass(frozen=True)
 class Found:
-    """The site's feed: its final URL, the response, and its posts when already read."""
+    """The site's feed: its final URL, the response, and its posts when already read (an
+    h-feed's are: ``feed_url`` is then the page)."""
 
     feed_url: str
     document: Document
@@ -105,7 +108,7 @@ class Found:
 
 
 def find_feed(site: str, source: FeedSource, *, max_candidates: int, max_redirects: int) -> Found:
-    """The posts feed of ``site``. Raises :class:`FeedNotFound`; the error of a feed the page
+    """The posts of ``site``. Raises :class:`FeedNotFound`; the error of a feed the page
     links to when it was refused (:class:`BlockedURL`) or unreadable (:class:`FeedError`);
     :class:`NotFound` when the URL itself is gone; the page's own failure; a timeout at once.
     ``max_candidates`` bounds the feed URLs tried per page, ``max_redirects`` the hops to
@@ -132,6 +135,7 @@ class _Search:
         self.pages: set[str] = set()  # pages opened (and the hops to them), by page_key
         self.tried: set[str] = set()  # candidate feed URLs
         self.advertised_error: CommentLuvError | None = None
+        self.permalink: Found | None = None  # a post's own h-entry: the last resort
 
     def run(self) -> Found:
         page = self._open(self.site)
@@ -145,6 +149,7 @@ class _Search:
             )
         else:
             found = self._discover(page, keep=0, explore=True)
+        found = found or self.permalink
         if found is not None:
             return found
         raise page.missing or self._no_feed()
@@ -190,9 +195,28 @@ class _Search:
             return Found(page.document.url, page.document)
         links = page.links.post_feed_urls()
         found = self._try(links, page.document, keep=keep, advertised=True)
+        if found is None and page.missing is None:
+            found = self._entries(page)
         if found is not None or not explore:
             return found
         return self._explore(page, keep=keep, blog_pages=True)
+
+    def _entries(self, page: _Page) -> Found | None:
+        """The page's h-entry items as its posts (no request): IndieWeb sites without a
+        feed. A deep link whose one entry is the page itself is a post's permalink, not a
+        list of posts: kept for the end, in case nothing better turns up."""
+        document = page.document
+        content_type = document.headers.get("content-type")
+        posts = hfeed_posts(document.body, page_url=document.url, site_url=self.site,
+                            content_type=content_type)  # fmt: skip
+        if not posts:
+            return None
+        found = Found(document.url, document, posts)
+        if len(posts) == 1 and posts[0].link == document.url and _is_deep(document.url):
+            self.permalink = self.permalink or found
+            return None
+        logger.debug("%s: %d h-entry items, no feed", document.url, len(posts))
+        return found
 
     def _explore(self, page: _Page, *, keep: int, blog_pages: bool) -> Found | None:
         """Guesses from the page, then (``blog_pages``) its links that name a blog; nothing

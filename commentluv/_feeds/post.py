@@ -86,10 +86,14 @@ def title_or_excerpt(title: Any, markup: bool, excerpts: Iterable[tuple[Any, boo
 
 def has_words(text: str) -> bool:
     """Whether ``text`` holds a letter, a digit or an emoji-like symbol: a title of only
-    punctuation ("-", "…", "| |") says nothing, and the post's text stands in for it."""
-    return any(
-        unicodedata.category(char)[0] in "LN" or unicodedata.category(char) == "So" for char in text
-    )
+    punctuation ("-", "…", "| |") or of undecodable bytes ("�") says nothing, and the post's
+    text stands in for it."""
+    return any(_is_wordlike(char) for char in text)
+
+
+def _is_wordlike(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LN" or (category == "So" and char != "\ufffd")
 
 
 def first_safe_url(hrefs: Iterable[Any], base: str) -> str | None:
