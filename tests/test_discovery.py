@@ -381,7 +381,8 @@ def test_not_feeds_page_has_no_candidates() -> None:
 
 def test_no_feed_page() -> None:
     links = find_feed_links(fixture("no_feed.html"), "https://smiledental.example/")
-    assert links == PageLinks(feeds=(), anchors=(), platform=None)
+    canonical = "https://smiledental.example/"  # PageLinks.canonical: issue 12's profile rules
+    assert links == PageLinks(feeds=(), anchors=(), platform=None, canonical=canonical)
 
 
 def test_base_href_protocol_relative_feed_scheme_and_unsafe_hrefs() -> None:

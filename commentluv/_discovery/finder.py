@@ -10,8 +10,9 @@ Each phase runs within what is left of the lookup's :data:`MAX_REQUESTS`:
 4. at most :data:`MAX_BLOG_PAGES` same-site links that name a blog (``/blog/``, "Journal"),
    each page read for its feed links, :data:`SUBPATH_REQUESTS` requests in all.
 
-A deep link (a post, a profile sub-page, ``index.php?page=about``) goes through 1 and 2,
-then the site root once through 1 to 4, then 3 under the deep link. A candidate counts only
+A deep link (a post, a profile, ``index.php?page=about``) goes through 1 and 2 and a
+profile rule's feed (``/@ann`` → ``/@ann.rss``), then the site root once through 1 to 4,
+then 3 under the deep link. A candidate counts only
 when its body sniffs as a feed. At most ``max_candidates`` links and as many guesses are
 tried per page. The fetching is the caller's (a :class:`FeedSource`): this module touches
 no network.
@@ -39,7 +40,7 @@ from ..errors import (
 from ..models import Post
 from .links import HeadScanner, PageLinks, find_feed_links
 from .navigation import page_key
-from .platforms import guess_feed_urls
+from .platforms import guess_feed_urls, profile_feed
 from .sniff import sniff_feed
 
 __all__ = [
@@ -144,6 +145,7 @@ class _Search:
             # under the page do (WordPress answers /a-post/feed/ with its comments).
             found = (
                 self._discover(page, keep=0, explore=False)
+                or self._try(self._profile_feeds(page), page.document, keep=0, advertised=False)
                 or self._site_root(page.document.url, keep=_DEEP_GUESS_REQUESTS)
                 or self._explore(page, keep=0, blog_pages=False)
             )
@@ -153,6 +155,12 @@ class _Search:
         if found is not None:
             return found
         raise page.missing or self._no_feed()
+
+    @staticmethod
+    def _profile_feeds(page: _Page) -> list[str]:
+        """A profile's feed by rule (/@ann → /@ann.rss): before the site root."""
+        ruled = None if page.missing else profile_feed(page.document.url, page.links.canonical)
+        return [ruled] if ruled else []
 
     def _no_feed(self) -> CommentLuvError:
         if isinstance(self.advertised_error, BlockedURL | FeedError):
@@ -225,7 +233,9 @@ class _Search:
             return None
         links = page.links
         blogs = links.blog_pages if blog_pages else ()
-        guesses = guess_feed_urls(page.document.url, links.platform, limit=self.max_candidates)
+        guesses = guess_feed_urls(
+            page.document.url, links.platform, limit=self.max_candidates, canonical=links.canonical
+        )
         keep_back = keep + (SUBPATH_REQUESTS if blogs else 0)
         found = self._try(guesses, page.document, keep=keep_back, advertised=False)
         if found is not None or not blogs:

@@ -67,13 +67,14 @@ class PageLinks:
     """What a page says about its feeds: ``<link>`` feeds and feed-like anchors, ranked best
     first, and the blogging platform when recognisable; and where it sends its reader on:
     a ``<meta http-equiv="refresh">`` target (resolved, unchecked) and same-site links that
-    name a blog."""
+    name a blog; and its ``<link rel="canonical">``, where a profile rule may apply."""
 
     feeds: tuple[Candidate, ...]
     anchors: tuple[Candidate, ...]
     platform: str | None
     refresh: str | None = None
     blog_pages: tuple[str, ...] = ()
+    canonical: str | None = None
 
     def post_feed_urls(self) -> list[str]:
         """URLs to try, head links first, then body anchors. Comments feeds are left out:
@@ -153,6 +154,7 @@ def find_feed_links(
         platform=detect_platform(page_parts, _generators(tags), text),
         refresh=meta_refresh(tags, base),
         blog_pages=blog_pages(tags, base, page_parts),
+        canonical=next((url for tag in tags if (url := _canonical(tag, base))), None),
     )
 
 
@@ -163,6 +165,12 @@ def _generators(tags: list[Tag]) -> list[str]:
         for tag in tags
         if tag.name == "meta" and attribute(tag, "name").strip().lower() == "generator"
     ]
+
+
+def _canonical(tag: Tag, base: str | None) -> str | None:
+    if tag.name != "link" or "canonical" not in attribute(tag, "rel").lower().split():
+        return None
+    return safe_http_url(attribute(tag, "href"), base)
 
 
 def _clean_title(value: str) -> str | None:
