@@ -129,12 +129,22 @@ def test_a_page_with_entries_and_no_feed_takes_one_request(luv, web):
     assert web.urls() == [SITE]
 
 
+def test_entries_come_before_anchors_only_their_words_call_a_feed(luv, web):
+    web.get(SITE, h_feed_page("My feed reader setup", "RSS is not dead"))
+    assert luv.latest(SITE).title == "My feed reader setup"
+    assert web.urls() == [SITE]
+
+
 def test_a_page_that_links_a_real_feed_uses_the_feed(luv, web):
     head = "<link rel='alternate' type='application/rss+xml' href='/feed/'>"
     web.get(SITE, h_feed_page("Newest note", head=head))
     web.get(SITE + "feed/", RSS, content_type="application/rss+xml")
     post = luv.latest(SITE)
     assert (post.title, post.source) == ("From the feed", "feed")
+    anchor = "<a href='/feed.xml'>Subscribe</a>"  # a feed-shaped anchor is a real feed too
+    web.get("https://bob.example/", h_feed_page("A note").replace("</main>", anchor + "</main>"))
+    web.get("https://bob.example/feed.xml", RSS, content_type="application/rss+xml")
+    assert luv.latest("https://bob.example/").source == "feed"
 
 
 def test_old_wordpress_hentry_classes_never_beat_a_feed(luv, web):

@@ -5,7 +5,8 @@ Each phase runs within what is left of the lookup's :data:`MAX_REQUESTS`:
 1. the page, following ``<meta http-equiv="refresh">`` stubs as redirects (one hop limit
    with the HTTP ones); a 404 or 410 page is read for the feed links it still carries;
 2. the page itself when it is a feed, else the feeds it links to (head, then body anchors),
-   else its h-entry items (microformats2, no request);
+   else its h-entry items (microformats2, no request), else anchors that only their words
+   call a feed;
 3. the platform's and the generic guesses;
 4. at most :data:`MAX_BLOG_PAGES` same-site links that name a blog (``/blog/``, "Journal"),
    each page read for its feed links, :data:`SUBPATH_REQUESTS` requests in all.
@@ -201,10 +202,15 @@ class _Search:
         blog links, keeping ``keep`` requests back for what comes after."""
         if page.is_feed:
             return Found(page.document.url, page.document)
-        links = page.links.post_feed_urls()
+        # h-entry items come before anchors that only their words call a feed ("my feed
+        # reader setup": a post title, on an IndieWeb page).
+        links = page.links.post_feed_urls(named_only=False)
         found = self._try(links, page.document, keep=keep, advertised=True)
         if found is None and page.missing is None:
             found = self._entries(page)
+        if found is None:
+            links = page.links.post_feed_urls(named_only=True)
+            found = self._try(links, page.document, keep=keep, advertised=True)
         if found is not None or not explore:
             return found
         return self._explore(page, keep=keep, blog_pages=True)

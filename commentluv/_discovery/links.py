@@ -21,7 +21,14 @@ from .._text import clean_text
 from .._urls import safe_http_url
 from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
-from .rank import FEED_TYPES, is_comments_feed, looks_like_feed_url, rank_candidates, same_site
+from .rank import (
+    FEED_TYPES,
+    is_comments_feed,
+    is_named_only,
+    looks_like_feed_url,
+    rank_candidates,
+    same_site,
+)
 from .sniff import media_type, sniff_feed
 from .tags import attribute, base_url, parse_tags, parse_window
 
@@ -76,10 +83,15 @@ class PageLinks:
     blog_pages: tuple[str, ...] = ()
     canonical: str | None = None
 
-    def post_feed_urls(self) -> list[str]:
+    def post_feed_urls(self, *, named_only: bool | None = None) -> list[str]:
         """URLs to try, head links first, then body anchors. Comments feeds are left out:
-        their newest entry is a comment, not the author's post."""
-        return [c.url for c in (*self.feeds, *self.anchors) if not c.is_comments]
+        their newest entry is a comment, not the author's post. ``named_only`` keeps only
+        the anchors whose words alone say "feed" (True) or all the others (False)."""
+        return [
+            c.url
+            for c in (*self.feeds, *self.anchors)
+            if not c.is_comments and named_only in (None, is_named_only(c))
+        ]
 
 
 class HeadScanner:

@@ -17,6 +17,7 @@ __all__ = [
     "FEED_TYPES",
     "Ranked",
     "is_comments_feed",
+    "is_named_only",
     "looks_like_feed_url",
     "path_segments",
     "rank_candidates",
@@ -162,10 +163,16 @@ def _rank_key(candidate: Ranked, page: SplitResult | None) -> tuple[int, int, in
     the page's own site first; then feeds covering the page's section, then the root feed."""
     parts = urlsplit(candidate.url)
     local = page is not None and same_site(parts.hostname, page.hostname)
-    declared = candidate.source == "link" or media_type(candidate.media_type) in FEED_TYPES
-    named_only = not declared and not looks_like_feed_url(candidate.url)
+    named_only = is_named_only(candidate)
     section = _section_rank(parts.path, page.path) if page is not None and local else 0
     return (_topic(parts, candidate.title), 0 if local else 1, int(named_only), section)
+
+
+def is_named_only(candidate: Ranked) -> bool:
+    """Whether only an anchor's words ("RSS", "Feed") say it is a feed: neither a ``<link>``
+    nor a feed type, nor a URL shaped like a feed."""
+    declared = candidate.source == "link" or media_type(candidate.media_type) in FEED_TYPES
+    return not declared and not looks_like_feed_url(candidate.url)
 
 
 def _topic(parts: SplitResult, title: str | None) -> int:
