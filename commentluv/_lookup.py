@@ -63,12 +63,22 @@ class _Session:
             raise TooManyRedirects(f"the lookup's {MAX_REQUESTS} requests are spent", url=url)
         self.requests += 1
 
-    def page(self, url: str, scanner: HeadScanner) -> Response:
+    def page(
+        self,
+        url: str,
+        scanner: HeadScanner,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Response:
+        """GET a page (a 404 or 410 too, with its body), read up to where ``scanner`` says."""
         return self.fetcher.get(
             url,
             deadline=self.deadline,
             max_bytes=self.limits.max_page_bytes,
             accept=PAGE_ACCEPT,
+            etag=etag,
+            last_modified=last_modified,
             truncate=True,
             stop=scanner,
             read_error_body=True,
@@ -97,20 +107,13 @@ class _Session:
 
     def revalidate(self, known: SiteEntry) -> tuple[Response, list[Post] | None]:
         """A conditional GET of the feed (or the h-feed page) the site is known by; a page
-        that no longer has h-entry items is a FeedError, as a feed gone bad is."""
+        that no longer has h-entry items (gone, or linking a feed now) is a FeedError, as a
+        feed gone bad is."""
         etag, last_modified = known.etag, known.last_modified
         if known.source == "feed":
             return self.feed(known.feed_url, etag=etag, last_modified=last_modified)
-        response = self.fetcher.get(
-            known.feed_url,
-            deadline=self.deadline,
-            max_bytes=self.limits.max_page_bytes,
-            accept=PAGE_ACCEPT,
-            etag=etag,
-            last_modified=last_modified,
-            truncate=True,
-            on_send=self._count,
-        )
+        # A head that names a feed now ends the read: no entries, so the feed is found anew.
+        response = self.page(known.feed_url, HeadScanner(), etag=etag, last_modified=last_modified)
         if response.status == 304:
             return response, None
         posts = hfeed_posts(
