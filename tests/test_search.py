@@ -277,3 +277,30 @@ def test_end_to_end_a_dead_advertised_feed(site):
     serve_feed(site, "/feed/", "The real feed")
     assert lookup(site) == ("The real feed", site.url + "/feed/")
     assert site.paths() == ["/", "/gone.rss", "/feed/"]
+
+
+def test_end_to_end_a_comments_feed_in_another_language_listed_first(site):
+    head = (
+        "<link rel='alternate' type='application/rss+xml' title='Ann » Kommentar-Feed'"
+        " href='/kommentare/feed/'>" + feed_link("/feed/")
+    )
+    site.add("/", page(head))
+    serve_feed(site, "/kommentare/feed/", "Ein Kommentar")
+    serve_feed(site, "/feed/", "Der neueste Beitrag")
+    assert lookup(site) == ("Der neueste Beitrag", site.url + "/feed/")
+    assert site.paths() == ["/", "/feed/"]
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Q&A Night: R&D &nbsp;questions", "Q&A Night: R&D questions"),
+        ("<br> &amp; Caf&eacute;", "& Café"),
+        (" - ", "The post's own words"),
+    ],
+)
+def test_end_to_end_titles_as_the_author_wrote_them(site, written, shown):
+    site.add("/", page(feed_link("/feed/")))
+    feed = rss("TITLE").replace("</link>", "</link><description>The post's own words</description>")
+    site.add("/feed/", feed.replace("TITLE", written), headers={"Content-Type": RSS_TYPE})
+    assert lookup(site)[0] == shown

@@ -13,10 +13,9 @@ Each phase runs within what is left of the lookup's :data:`MAX_REQUESTS`:
 
 A deep link (a post, a profile, ``index.php?page=about``) goes through 1 and 2 and a
 profile rule's feed (``/@ann`` → ``/@ann.rss``), then the site root once through 1 to 4,
-then 3 under the deep link. A candidate counts only
-when its body sniffs as a feed. At most ``max_candidates`` links and as many guesses are
-tried per page. The fetching is the caller's (a :class:`FeedSource`): this module touches
-no network.
+then 3 under the deep link. A candidate counts only when its body sniffs as a feed. At most
+``max_candidates`` links and as many guesses are tried per page. The fetching is the
+caller's (a :class:`FeedSource`): this module touches no network.
 """
 
 from __future__ import annotations
