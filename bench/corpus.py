@@ -190,8 +190,101 @@ def _blog(
     return _site(name, routes, feed_path, start=start, **kwargs)
 
 
+def h_feed_page(name: str, count: int = 10) -> bytes:
+    """An IndieWeb home page: its posts as h-entry items, and no feed."""
+    items = "".join(
+        f"<article class='h-entry'><h2 class='p-name'><a class='u-url' href='{path}'>{title}"
+        f"</a></h2><time class='dt-published' datetime='{date.isoformat()}'></time>"
+        f"<div class='e-content'><p>{FULL_TEXT * 5}</p></div></article>"
+        for title, path, date in _posts(name, count)
+    )
+    return page(name, body=f"<div class='h-feed'>{items}</div>")
+
+
+def _retitled(name: str, written: str, shown: str, notes: str) -> Site:
+    """A blog whose newest post is titled ``written`` in its feed, to be read as ``shown``."""
+    newest = f"<title>{name.title()} post 10: notes from the week</title>"
+    feed = rss2(name).replace(newest.encode(), f"<title>{written}</title>".encode(), 1)
+    routes = {"/": Route(page(name, link("/feed/"))), "/feed/": Route(feed, RSS)}
+    return Site(name, routes, title=shown, notes=notes)
+
+
+def _leading_to(name: str, pages: dict[str, Route], feed_path: str, **kwargs: Any) -> Site:
+    """Pages that lead to the RSS feed of ``name``'s posts at ``feed_path``."""
+    return _site(name, {**pages, feed_path: Route(rss2(name), RSS)}, feed_path, **kwargs)
+
+
+def issue_12_sites() -> list[Site]:
+    """One site per shape of issue 12 (the long tail of commenters' sites)."""
+    stub = b"<html><head><meta http-equiv='Refresh' content='0; URL=/weblog/'></head></html>"
+    # (name, pages, feed path, the URL typed, what it shows)
+    leading: list[tuple[str, dict[str, Route], str, str, str]] = [
+        ("meta-refresh", {"/": Route(stub), "/weblog/": Route(page("r", link("/weblog/feed/")))},
+         "/weblog/feed/", "/", "a meta refresh stub"),
+        ("subpath", {"/": Route(page("s", body="<nav><a href='/blog/'>Blog</a></nav>")),
+                     "/blog/": Route(page("s", link("/blog/feed.xml")))},
+         "/blog/feed.xml", "/", "the blog under a subpath"),
+        ("deep-404", {"/2019/05/old-post/": Route(page("d", link("/feed/")), status=404)},
+         "/feed/", "/2019/05/old-post/", "a gone deep link whose error page links the feed"),
+        ("deep-not-blog", {"/index.php?page=about": Route(page("n", body="<p>About me</p>")),
+                           "/": Route(page("n", link("/feed/")))},
+         "/feed/", "/index.php?page=about", "a deep link without a feed: the site root"),
+        ("dead-feed", {"/": Route(page("f", link("/old.rss"), generator="WordPress 6.6.2"))},
+         "/feed/", "/", "the advertised feed is gone"),
+    ]  # fmt: skip
+    return [
+        *(
+            _leading_to(name, pages, feed, start=start, notes=notes)
+            for name, pages, feed, start, notes in leading
+        ),
+        _retitled(
+            "raw-ampersand",
+            "Q&A Night: R&D &nbsp;questions",
+            "Q&A Night: R&D questions",
+            notes="a raw & and an HTML entity in a title",
+        ),
+        _retitled(
+            "wordless-title",
+            " - ",
+            " ".join(["Some words here."] * 5),
+            notes="a title of punctuation: the post's text",
+        ),
+        _leading_to(
+            "comments-i18n",
+            {
+                "/": Route(
+                    page(
+                        "comments-i18n",
+                        link("/kommentare/feed/", title="Blog » Kommentar-Feed")
+                        + link("/feed/", title="Blog » Feed"),
+                    )
+                ),
+                "/kommentare/feed/": Route(rss2("kommentare", 20), RSS),
+            },
+            "/feed/",
+            notes="a German comments feed listed first",
+        ),
+        _site(
+            "h-feed",
+            {"/": Route(h_feed_page("h-feed"))},
+            "/",
+            notes="IndieWeb: h-entry items, no feed",
+        ),
+        _site(
+            "fediverse",
+            {
+                "/@ann": Route(page("fediverse")),
+                "/@ann.rss": Route(rss2("fediverse", 20, body_words=3), RSS),
+            },
+            "/@ann.rss",
+            start="/@ann",
+            notes="a fediverse profile that links no feed",
+        ),
+    ]
+
+
 def sites() -> list[Site]:
-    """33 sites; deterministic, so the server process builds the same corpus."""
+    """43 sites; deterministic, so the server process builds the same corpus."""
     wordpress = [
         _site(
             f"wp{n}",
@@ -330,6 +423,7 @@ def sites() -> list[Site]:
             "/feed/",
             start="/category/food/",
         ),
+        *issue_12_sites(),
     ]
 
 

@@ -164,6 +164,21 @@ def cache_and_revalidation(sites: list[Site]) -> dict[str, Any]:
     }
 
 
+def issue_12_requests(sites: list[Site]) -> dict[str, Any]:
+    """Requests of a cold lookup of each shape issue 12 added, with the paths asked."""
+    from commentluv import CommentLuv
+
+    figures = {}
+    for site in corpus.issue_12_sites():
+        served = by_name(sites, site.name)
+        control(served, "/__reset__")
+        with CommentLuv(allow_private_hosts=True) as luv:
+            luv.latest(base(served) + served.start)
+        stats = control(served, "/__stats__")
+        figures[f"{site.name} requests ({site.notes})"] = f"{stats['requests']} {stats['paths']}"
+    return figures
+
+
 def bytes_read(sites: list[Site]) -> dict[str, Any]:
     """Body bytes commentluv itself read (the servers' counts include what the kernel
     buffered for a client that had already stopped reading)."""
@@ -288,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\n### commentluv targets\n")
         extra = {
             **cache_and_revalidation(sites),
+            **issue_12_requests(sites),
             **bytes_read(sites),
             **{f"2 MB feed: {k}": v for k, v in fast_feed(sites).items()},
             **cli_figures(sites),

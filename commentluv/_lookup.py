@@ -8,13 +8,14 @@ import logging
 from dataclasses import dataclass
 
 from ._discovery import HeadScanner
-from ._discovery.finder import Document, find_feed
+from ._discovery.finder import MAX_REQUESTS, Document, find_feed
 from ._feeds import FeedReader, parse_posts
+from ._feeds.hfeed import hfeed_posts
 from ._net.deadline import Deadline
 from ._net.fetcher import Fetcher, Response
 from ._store import SiteEntry
 from .config import Limits
-from .errors import FeedError, HTTPStatusError
+from .errors import FeedError, HTTPStatusError, TooManyRedirects
 from .models import Post
 
 __all__ = ["Fetched", "fetch_site"]
@@ -43,7 +44,7 @@ class Fetched:
 
 class _Session:
     """The :class:`~commentluv._discovery.finder.FeedSource` of one lookup: the fetches it
-    makes, all under its deadline, counted."""
+    makes, all under its deadline, counted, and never more than ``MAX_REQUESTS``."""
 
     def __init__(self, fetcher: Fetcher, limits: Limits, site: str, deadline: Deadline) -> None:
         self.fetcher = fetcher
@@ -52,18 +53,37 @@ class _Session:
         self.deadline = deadline
         self.requests = 0
 
-    def page(self, url: str, scanner: HeadScanner) -> Response:
+    @property
+    def requests_left(self) -> int:
+        return MAX_REQUESTS - self.requests
+
+    def _count(self, url: str) -> None:
+        """Called before each request the fetcher sends, redirect hops too."""
+        if self.requests >= MAX_REQUESTS:
+            raise TooManyRedirects(f"the lookup's {MAX_REQUESTS} requests are spent", url=url)
         self.requests += 1
-        response = self.fetcher.get(
+
+    def page(
+        self,
+        url: str,
+        scanner: HeadScanner,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Response:
+        """GET a page (a 404 or 410 too, with its body), read up to where ``scanner`` says."""
+        return self.fetcher.get(
             url,
             deadline=self.deadline,
             max_bytes=self.limits.max_page_bytes,
             accept=PAGE_ACCEPT,
+            etag=etag,
+            last_modified=last_modified,
             truncate=True,
             stop=scanner,
+            read_error_body=True,
+            on_send=self._count,
         )
-        self.requests += len(response.redirects)
-        return response
 
     def feed(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -71,7 +91,6 @@ class _Session:
         """GET a feed, parsing it as it streams in: a newest-first feed stops the download
         after its first items. The posts are None when the fallback parser must read it."""
         reader = FeedReader(feed_url=url, site_url=self.site, limit=self.limits.max_stored_posts)
-        self.requests += 1
         response = self.fetcher.get(
             url,
             deadline=self.deadline,
@@ -80,11 +99,32 @@ class _Session:
             etag=etag,
             last_modified=last_modified,
             stop=reader,
+            on_send=self._count,
         )
-        self.requests += len(response.redirects)
         if response.status != 200 or reader.failed:
             return response, None
         return response, reader.result if reader.done else reader.close()
+
+    def revalidate(self, known: SiteEntry) -> tuple[Response, list[Post] | None]:
+        """A conditional GET of the feed (or the h-feed page) the site is known by; a page
+        that no longer has h-entry items (gone, or linking a feed now) is a FeedError, as a
+        feed gone bad is."""
+        etag, last_modified = known.etag, known.last_modified
+        if known.source == "feed":
+            return self.feed(known.feed_url, etag=etag, last_modified=last_modified)
+        # A head that names a feed now ends the read: no entries, so the feed is found anew.
+        response = self.page(known.feed_url, HeadScanner(), etag=etag, last_modified=last_modified)
+        if response.status == 304:
+            return response, None
+        posts = hfeed_posts(
+            response.body,
+            page_url=response.url,
+            site_url=self.site,
+            content_type=response.headers.get("content-type"),
+        )
+        if not posts:
+            raise FeedError("the page no longer has h-entry items", url=response.url)
+        return response, posts
 
     def fetched(self, feed_url: str, document: Document, posts: list[Post] | None) -> Fetched:
         """The outcome, parsing the feed's body when streaming did not read it."""
@@ -116,9 +156,7 @@ def fetch_site(
     session = _Session(fetcher, limits, site, deadline)
     if known is not None:
         try:
-            response, posts = session.feed(
-                known.feed_url, etag=known.etag, last_modified=known.last_modified
-            )
+            response, posts = session.revalidate(known)
             if response.status == 304:
                 return Fetched(
                     known.feed_url,
@@ -131,5 +169,7 @@ def fetch_site(
             return session.fetched(known.feed_url, response, posts)
         except (HTTPStatusError, FeedError) as exc:
             logger.info("cached feed %s failed (%s); rediscovering", known.feed_url, exc)
-    found = find_feed(site, session, max_candidates=limits.max_candidates)
+    found = find_feed(
+        site, session, max_candidates=limits.max_candidates, max_redirects=limits.max_redirects
+    )
     return session.fetched(found.feed_url, found.document, found.posts)

@@ -3,9 +3,10 @@ processes sharing a cache share one fetch of a site.
 
 A site's record, under ``commentluv:site:<normalised site URL>``, is the JSON of either::
 
-    {"format": 3, "feed_url": str, "posts": [{"title", "link", "published"}, ...] (newest
-     first), "etag": str | None, "last_modified": str | None, "fresh_until": Unix time}
-    {"format": 3, "error": {"kind", "message", ...}}     # a remembered failure
+    {"format": 4, "feed_url": str, "source": "feed" | "h-feed", "posts": [{"title", "link",
+     "published"}, ...] (newest first), "etag": str | None, "last_modified": str | None,
+     "fresh_until": Unix time}
+    {"format": 4, "error": {"kind", "message", ...}}     # a remembered failure
 
 A record of another format (or anything malformed) reads as a miss. Bump :data:`FORMAT`
 whenever the shape changes. Every field is bounded (titles 200 characters, links and the
@@ -27,13 +28,13 @@ from typing import Any
 from .cache import AddCache, Cache
 from .config import Freshness
 from .errors import CommentLuvError, error_from_dict
-from .models import Post
+from .models import POST_SOURCES, Post, PostSource
 
 __all__ = ["FORMAT", "FailedEntry", "SiteEntry", "SiteStore"]
 
 logger = logging.getLogger("commentluv")
 
-FORMAT = 3
+FORMAT = 4
 # A longer ETag or Last-Modified is dropped (the next refresh is then unconditional).
 MAX_VALIDATOR_LENGTH = 256
 # How often a lookup checks whether another process's fetch of the same site has finished.
@@ -46,7 +47,8 @@ _MEMO_SIZE = 256
 class SiteEntry:
     """A site's feed and posts as cached. ``post_records`` are ``{"title", "link",
     "published"}`` records, newest first; :meth:`posts` decodes them on demand (a lookup
-    usually wants one) and keeps what it decoded."""
+    usually wants one) and keeps what it decoded. ``source`` is where they were read (for
+    an h-feed, ``feed_url`` is the page)."""
 
     site_url: str
     feed_url: str
@@ -54,6 +56,7 @@ class SiteEntry:
     etag: str | None
     last_modified: str | None
     fresh_until: float
+    source: PostSource = "feed"
     _decoded: dict[int, Post | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -77,8 +80,15 @@ class SiteEntry:
             }
             for post in posts
         )
+        source: PostSource = posts[0].source if posts else "feed"
         return cls(
-            site_url, feed_url, records, _validator(etag), _validator(last_modified), fresh_until
+            site_url,
+            feed_url,
+            records,
+            _validator(etag),
+            _validator(last_modified),
+            fresh_until,
+            source,
         )
 
     def posts(self, limit: int | None = None) -> list[Post]:
@@ -101,7 +111,7 @@ class SiteEntry:
             moment = datetime.fromisoformat(published) if published else None
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
-        return Post(title, link, moment, self.feed_url, self.site_url)
+        return Post(title, link, moment, self.feed_url, self.site_url, self.source)
 
     def fresh_for(self, seconds: float, now: float) -> SiteEntry:
         return replace(self, fresh_until=now + seconds)
@@ -110,6 +120,7 @@ class SiteEntry:
         return {
             "format": FORMAT,
             "feed_url": self.feed_url,
+            "source": self.source,
             "posts": [dict(record) for record in self.post_records],
             "etag": self.etag,
             "last_modified": self.last_modified,
@@ -150,7 +161,9 @@ def entry_from_json(data: Any, site: str) -> Entry | None:
         return None
     if not isinstance(fresh_until, int | float):
         return None
-    etag, last_modified = data.get("etag"), data.get("last_modified")
+    etag, last_modified, source = data.get("etag"), data.get("last_modified"), data.get("source")
+    if source not in POST_SOURCES:
+        return None
     return SiteEntry(
         site_url=site,
         feed_url=feed_url,
@@ -158,6 +171,7 @@ def entry_from_json(data: Any, site: str) -> Entry | None:
         etag=etag if isinstance(etag, str) else None,
         last_modified=last_modified if isinstance(last_modified, str) else None,
         fresh_until=float(fresh_until),
+        source=source,
     )
 
 

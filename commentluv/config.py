@@ -73,8 +73,10 @@ class Limits:
     """Caps on what one lookup may read and try, and on concurrency.
 
     ``max_page_bytes``/``max_feed_bytes``: decoded bytes read from a page (cut there) or a
-    feed (refused beyond it). ``max_redirects``: hops per request. ``max_candidates``: feed
-    URLs tried after the page. ``max_workers``: threads of ``lookup_many``/``warm``.
+    feed (refused beyond it). ``max_redirects``: hops per request (meta refreshes count).
+    ``max_candidates``: feed URLs tried per page from its links, and as many guesses (a
+    lookup sends 8 requests at most, whatever these say). ``max_workers``: threads of
+    ``lookup_many``/``warm``.
     ``max_stored_posts``: posts kept per site in the cache.
     """
 

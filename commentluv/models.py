@@ -8,7 +8,12 @@ from typing import Any, Literal
 
 from .errors import CommentLuvError
 
-__all__ = ["ChoiceCheck", "ChoiceReason", "LookupResult", "Post"]
+__all__ = ["ChoiceCheck", "ChoiceReason", "LookupResult", "Post", "PostSource"]
+
+# Where a post was read: a feed (RSS, Atom, RDF, JSON Feed), or a page's h-entry items
+# (IndieWeb microformats2) when the site has no feed; then ``feed_url`` is that page.
+PostSource = Literal["feed", "h-feed"]
+POST_SOURCES: tuple[PostSource, ...] = ("feed", "h-feed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +21,9 @@ class Post:
     """One blog post, as shown under a comment.
 
     ``title`` is clean plain text (never markup); ``link`` is an absolute http(s) URL or None
-    when the feed gave no safe link; ``published`` is timezone-aware or None when undated.
+    when the feed gave no safe link; ``published`` is timezone-aware or None when undated;
+    ``source`` says whether it came from a feed or from the h-entry items of the page at
+    ``feed_url``.
     """
 
     title: str
@@ -24,6 +31,7 @@ class Post:
     published: datetime | None
     feed_url: str
     site_url: str
+    source: PostSource = "feed"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``published`` as ISO 8601 or None)."""
@@ -33,18 +41,21 @@ class Post:
             "published": self.published.isoformat() if self.published else None,
             "feed_url": self.feed_url,
             "site_url": self.site_url,
+            "source": self.source,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Post:
         """Inverse of :meth:`to_dict`."""
         published = data.get("published")
+        source = data.get("source")
         return cls(
             title=data["title"],
             link=data.get("link"),
             published=datetime.fromisoformat(published) if published else None,
             feed_url=data["feed_url"],
             site_url=data["site_url"],
+            source=source if source in POST_SOURCES else "feed",
         )
 
 

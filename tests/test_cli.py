@@ -71,6 +71,7 @@ def test_json_output(blog, capsys):
         "ok": True,
         "cached": False,
         "feed_url": blog.url + "/atom.xml",
+        "source": "feed",
         "title": "Second & last",
         "link": blog.url + "/2/",
         "published": "2026-11-20T10:00:00+00:00",
@@ -89,8 +90,10 @@ def test_recent_lists_posts(blog, capsys):
 
 
 def test_failures_exit_1_with_one_line_each(blog, capsys):
+    # A gone deep link (404) now finds the site root's feed (issue 12): a broken one fails.
+    blog.add("/broken", "oops", status=500)
     status, out, err = run(
-        capsys, "--allow-private-hosts", blog.url, "javascript:alert(1)", blog.url + "/missing"
+        capsys, "--allow-private-hosts", blog.url, "javascript:alert(1)", blog.url + "/broken"
     )
     assert status == 1
     assert out.count("\n") == 1
@@ -99,7 +102,7 @@ def test_failures_exit_1_with_one_line_each(blog, capsys):
     assert lines[0].startswith("commentluv: javascript:alert(1): ") and lines[0].endswith(
         "[invalid_url]"
     )
-    assert lines[1].endswith("[not_found]")
+    assert lines[1].endswith("[http_error]")
 
 
 def test_json_errors_carry_kind(capsys):

@@ -165,12 +165,28 @@ def test_soft_404_and_redirect_home_guesses_are_rejected(luv, web):
     assert 1 < len(web.requests) <= 1 + luv.limits.max_candidates + 1  # + the redirect hop
 
 
-def test_feed_link_that_404s_reports_not_found(luv, web):
+def test_feed_link_that_404s_reports_not_found(luv, web, caplog):
+    # Issue 12 changed this: a dead advertised feed no longer ends the search with its own
+    # NotFound; the platform's and generic guesses come next, and the error says what failed.
     web.get(SITE, body=HOME)
     web.get(FEED, status=404)
-    with pytest.raises(HTTPStatusError) as caught:
+    with (
+        caplog.at_level(logging.DEBUG, logger="commentluv"),
+        pytest.raises(FeedNotFound, match="the feed it links to failed: HTTP 404"),
+    ):
         luv.latest(SITE)
-    assert caught.value.kind == "not_found"
+    assert web.urls() == [SITE, FEED] + [
+        SITE + p for p in ("rss", "atom.xml", "feed.xml", "rss.xml")
+    ]
+    assert f"candidate {FEED} rejected: not_found" in caplog.text
+
+
+def test_a_dead_advertised_feed_gives_way_to_a_guess(luv, web):
+    web.get(SITE, body=HOME)
+    web.get(FEED, status=404)
+    web.get(SITE + "rss", body=rss("Guessed"), content_type="application/rss+xml")
+    assert luv.latest(SITE).title == "Guessed"
+    assert web.urls() == [SITE, FEED, SITE + "rss"]
 
 
 def test_home_page_404_is_not_found(luv, web):
@@ -407,11 +423,13 @@ def test_refresh_fetches_now_and_warm_reports_each_url(blog, clock):
     blog.add("/feed/", rss("Second", "First"))
     assert [post.title for post in luv.refresh(blog.url)] == ["Second", "First"]
     assert blog.paths() == ["/", "/feed/", "/feed/"]
-    results = luv.warm([blog.url, blog.url + "/gone/", blog.url])
-    assert list(results) == [blog.url, blog.url + "/gone/"]
+    # A gone deep link (404) now finds the site root's feed (issue 12): a broken one fails.
+    blog.add("/broken/", "oops", status=500)
+    results = luv.warm([blog.url, blog.url + "/broken/", blog.url])
+    assert list(results) == [blog.url, blog.url + "/broken/"]
     assert results[blog.url].ok and results[blog.url].posts[0].title == "Second"
-    assert not results[blog.url + "/gone/"].ok
-    assert isinstance(results[blog.url + "/gone/"].error, HTTPStatusError)
+    assert not results[blog.url + "/broken/"].ok
+    assert isinstance(results[blog.url + "/broken/"].error, HTTPStatusError)
     luv.close()
 
 

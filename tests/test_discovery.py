@@ -381,7 +381,8 @@ def test_not_feeds_page_has_no_candidates() -> None:
 
 def test_no_feed_page() -> None:
     links = find_feed_links(fixture("no_feed.html"), "https://smiledental.example/")
-    assert links == PageLinks(feeds=(), anchors=(), platform=None)
+    canonical = "https://smiledental.example/"  # PageLinks.canonical: issue 12's profile rules
+    assert links == PageLinks(feeds=(), anchors=(), platform=None, canonical=canonical)
 
 
 def test_base_href_protocol_relative_feed_scheme_and_unsafe_hrefs() -> None:
@@ -487,6 +488,20 @@ def test_same_site_before_other_sites() -> None:
         ("/feed/", "Site » Kommentar-Feed"),
         ("/feed/", "Site » Flux des commentaires"),
         ("/feed/", "Site » コメントフィード"),
+        ("/feed/", "Site » Kommentare"),
+        ("/feed/", "Site » Commentaires"),
+        ("/feed/", "Site » Feed de comentarios"),
+        ("/feed/", "Site » Feed dei commenti"),
+        ("/feed/", "Site » Reacties-feed"),
+        ("/feed/", "Site » Лента комментариев"),
+        ("/feed/", "Site » Комментарии"),
+        ("/kommentare/feed/", "Site"),
+        ("/commentaires/feed/", "Site"),
+        ("/comentarios/feed/", "Site"),
+        ("/commenti/feed/", "Site"),
+        ("/reacties/feed/", "Site"),
+        ("/%D0%BA%D0%BE%D0%BC%D0%BC%D0%B5%D0%BD%D1%82%D0%B0%D1%80%D0%B8%D0%B8/feed/", "Site"),
+        ("/%E3%82%B3%E3%83%A1%E3%83%B3%E3%83%88/feed/", "Site"),
     ],
 )
 def test_comments_feeds_rank_last(href: str, title: str) -> None:
@@ -503,6 +518,15 @@ def test_site_name_containing_comment_is_not_a_comments_feed() -> None:
     )
     links = find_feed_links(html, "https://example.com/")
     assert feed_urls(links) == ["https://example.com/feed/", "https://example.com/podcast/feed/"]
+
+
+@pytest.mark.parametrize(
+    ("href", "title"),
+    [("/commentary/feed/", "Site » Commentary"), ("/feed/", "Site » The commentator")],
+)
+def test_words_that_only_start_like_comments_name_posts(href: str, title: str) -> None:
+    links = find_feed_links(html_with_links(rss_link(href, title)), "https://example.com/")
+    assert links.post_feed_urls() == ["https://example.com" + href]
 
 
 @pytest.mark.parametrize(

@@ -589,6 +589,67 @@ def test_untitled_posts_use_the_start_of_their_text() -> None:
     assert len(titles(parse(body))[0]) <= 100
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "raw_ampersand_rss.xml",
+            [
+                (
+                    "Q&A Night: your questions about sourdough",
+                    "https://kitchen.example/?p=42&lang=en",
+                ),
+                ("AT&T outage & the bread that saved us", "https://kitchen.example/?p=41&lang=en"),
+            ],
+        ),
+        (
+            "raw_ampersand_atom.xml",
+            [
+                ("Q&A Night: the spring edition", "https://qa.example/2024/q-a-night?x=1&y=2"),
+                ("Salt & pepper, R&D style", "https://qa.example/2024/salt"),
+            ],
+        ),
+        (
+            "html_entities_rss.xml",
+            [
+                ("Café Q&A — the “flat white” question…", "https://cafe.example/flat-white/"),
+                ("Espresso &c ½ price €", "https://cafe.example/espresso/"),
+            ],
+        ),
+        (
+            "junk_before_declaration_rss.xml",
+            [
+                ("Q&A Night: PHP warnings and you", "https://old.example/warnings/"),
+                ("Before the warnings", "https://old.example/before/"),
+            ],
+        ),
+        (
+            "unclosed_br_rss.xml",
+            [
+                ("Q&A Night: line breaks", "https://hand.example/breaks/"),
+                ("An older note", "https://hand.example/older/"),
+            ],
+        ),
+    ],
+)
+def test_titles_come_out_as_the_author_wrote_them(
+    name: str, expected: list[tuple[str, str]]
+) -> None:
+    # feedparser's lenient parser gives "Q&A; Night" for a raw "&A" and drops "&nbsp;" words.
+    assert [(post.title, post.link) for post in parse(load(name))] == expected
+
+
+def test_titles_without_words_fall_back_to_the_text() -> None:
+    assert titles(parse(load("wordless_titles_rss.xml"))) == [
+        "Sunset over the harbour, shot on film",  # only an image
+        "Morning fog on the river",  # " - "
+        "Rain, again",  # "…"
+        "Snow in May",  # blank
+        "🌅",  # an emoji says something
+    ]
+    assert titles(parse(rss("<title>-</title>"))) == ["-"]  # no text: the title as it is
+
+
 def test_posts_with_neither_title_nor_text_are_skipped() -> None:
     body = rss(
         "<link>https://site.example/a</link>",

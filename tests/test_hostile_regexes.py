@@ -24,6 +24,8 @@ MODULES = [
     "commentluv._feeds.parse",
     "commentluv._discovery.sniff",
     "commentluv._discovery.links",
+    "commentluv._discovery.tags",
+    "commentluv._discovery.navigation",
     "commentluv._discovery.rank",
     "commentluv._discovery.platforms",
     "commentluv._text",

@@ -43,6 +43,17 @@ def test_a_site_entry_round_trips_through_json_with_one_format_number(store):
     assert entry.posts() == [POST] and entry.posts(1) == [POST]
 
 
+def test_the_source_of_the_posts_is_kept(store):
+    post = Post("A note", "https://jaden.example/n/1", None, SITE, SITE, source="h-feed")
+    store.write_posts(SITE, SITE, [post], etag=None, last_modified=None)
+    assert store.cache.get(store.key(SITE))["source"] == "h-feed"
+    entry = store.read(SITE)
+    assert isinstance(entry, SiteEntry) and entry.source == "h-feed"
+    assert entry.posts() == [post]
+    assert Post.from_dict(post.to_dict()) == post and post.to_dict()["source"] == "h-feed"
+    assert Post.from_dict({**POST.to_dict(), "source": None}).source == "feed"
+
+
 def test_failures_round_trip_as_their_error(store):
     store.write_failure(SITE, NotFound("HTTP 404", url=SITE, status=404))
     entry = store.read(SITE)
@@ -72,6 +83,15 @@ def test_failures_round_trip_as_their_error(store):
             "fresh_until": 1,
         },
         {"format": 2, "feed_url": "f", "posts": [{"title": "t"}], "fresh_until": 1},
+        {"format": 3, "feed_url": "f", "posts": [{"title": "t"}], "fresh_until": 1},
+        {"format": FORMAT, "feed_url": "f", "posts": [{"title": "t"}], "fresh_until": 1},
+        {
+            "format": FORMAT,
+            "feed_url": "f",
+            "source": "telepathy",
+            "posts": [{"title": "t"}],
+            "fresh_until": 1,
+        },
     ],
 )
 def test_foreign_or_malformed_records_read_as_misses(store, raw):

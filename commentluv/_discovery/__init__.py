@@ -5,10 +5,12 @@ Nothing here touches the network. The HTTP layer fetches the commenter's page, c
 the page) is in, then tries the ranked candidates and :func:`guess_feed_urls`, accepting a
 response only when :func:`sniff_feed` says its body is a feed.
 
-One job per module: :mod:`.sniff` (is this body a feed), :mod:`.links` (a page's feed links,
-with page decoding by :mod:`commentluv._feeds.decode`), :mod:`.rank` (ranking, comments and
-off-topic feeds, one candidate per feed), :mod:`.platforms` (the blogging platform and its
-usual feed URLs) and :mod:`.finder` (the candidate loop, over fetches the caller makes).
+One job per module: :mod:`.sniff` (is this body a feed), :mod:`.tags` (the bounded tag
+reading of a page), :mod:`.links` (a page's feed links, with page decoding by
+:mod:`commentluv._feeds.decode`), :mod:`.navigation` (meta refreshes and links that name a
+blog), :mod:`.rank` (ranking, comments and off-topic feeds, one candidate per feed),
+:mod:`.platforms` (the blogging platform and its usual feed URLs) and :mod:`.finder` (the
+search, within a request budget, over fetches the caller makes).
 Importing this package imports bs4; nothing imports it at ``import
 commentluv`` time.
 """

@@ -14,17 +14,23 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
-from bs4 import BeautifulSoup
 from bs4.element import Tag
-from bs4.exceptions import ParserRejectedMarkup
-from bs4.filter import SoupStrainer
 
 from .._feeds.decode import decode_page
 from .._text import clean_text
 from .._urls import safe_http_url
+from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
-from .rank import FEED_TYPES, is_comments_feed, looks_like_feed_url, rank_candidates, same_site
+from .rank import (
+    FEED_TYPES,
+    is_comments_feed,
+    is_named_only,
+    looks_like_feed_url,
+    rank_candidates,
+    same_site,
+)
 from .sniff import media_type, sniff_feed
+from .tags import attribute, base_url, parse_tags, parse_window
 
 __all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "head_end"]
 
@@ -66,16 +72,26 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class PageLinks:
     """What a page says about its feeds: ``<link>`` feeds and feed-like anchors, ranked best
-    first, and the blogging platform when recognisable."""
+    first, and the blogging platform when recognisable; and where it sends its reader on:
+    a ``<meta http-equiv="refresh">`` target (resolved, unchecked) and same-site links that
+    name a blog; and its ``<link rel="canonical">``, where a profile rule may apply."""
 
     feeds: tuple[Candidate, ...]
     anchors: tuple[Candidate, ...]
     platform: str | None
+    refresh: str | None = None
+    blog_pages: tuple[str, ...] = ()
+    canonical: str | None = None
 
-    def post_feed_urls(self) -> list[str]:
+    def post_feed_urls(self, *, named_only: bool | None = None) -> list[str]:
         """URLs to try, head links first, then body anchors. Comments feeds are left out:
-        their newest entry is a comment, not the author's post."""
-        return [c.url for c in (*self.feeds, *self.anchors) if not c.is_comments]
+        their newest entry is a comment, not the author's post. ``named_only`` keeps only
+        the anchors whose words alone say "feed" (True) or all the others (False)."""
+        return [
+            c.url
+            for c in (*self.feeds, *self.anchors)
+            if not c.is_comments and named_only in (None, is_named_only(c))
+        ]
 
 
 class HeadScanner:
@@ -107,15 +123,6 @@ class HeadScanner:
         return bool(self.links.post_feed_urls())
 
 
-# html.parser is slow per tag and quadratic on some unclosed markup, so the parser only ever
-# sees a bounded prefix of the page: up to this many of each kind of tag we read, and this
-# many tags in all.
-_MAX_TAGS_PER_KIND = 500
-_MAX_TAGS = 20_000
-_COUNTED_TAGS = frozenset({"a", "link", "meta"})
-_TAG_START_RE = re.compile(r"<([!/?]?)([A-Za-z][A-Za-z0-9]*)?")
-# One left open runs to the end: a search for its ">" is never repeated from the next "<?".
-_PROCESSING_INSTRUCTION_RE = re.compile(r"<\?[^>]*(?:>|$)")
 _MAX_TITLE_CHARS = 200
 _FEED_RELS = frozenset({"alternate", "feed"})
 _JSONFEED_HREF_RE = re.compile(r"feed\.json|jsonfeed|/feed/json/?$", re.IGNORECASE)
@@ -144,11 +151,11 @@ def find_feed_links(
     most ``max_links`` candidates of each kind are returned. Never raises.
     """
     text = html if isinstance(html, str) else decode_page(html, content_type)
-    text = _parse_window(text)
+    text = parse_window(text)
     page = safe_http_url(page_url)
     page_parts = urlsplit(page) if page else None
-    tags = _parse_tags(text)
-    base = _base_url(tags, page)
+    tags = parse_tags(text)
+    base = base_url(tags, page)
     taken = {page} if page else set()
     links = [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
     feeds = rank_candidates(links, page_parts, max_links, taken)
@@ -157,61 +164,25 @@ def find_feed_links(
         feeds=feeds,
         anchors=rank_candidates(anchors, page_parts, max_links, taken),
         platform=detect_platform(page_parts, _generators(tags), text),
+        refresh=meta_refresh(tags, base),
+        blog_pages=blog_pages(tags, base, page_parts),
+        canonical=next((url for tag in tags if (url := _canonical(tag, base))), None),
     )
-
-
-def _parse_window(text: str) -> str:
-    """The prefix of ``text`` the parser may see (see ``_MAX_TAGS``)."""
-    per_kind = dict.fromkeys(_COUNTED_TAGS, 0)
-    for total, tag in enumerate(_TAG_START_RE.finditer(text), 1):
-        name = "" if tag.group(1) else (tag.group(2) or "").lower()
-        if name in per_kind:
-            per_kind[name] += 1
-        if total > _MAX_TAGS or per_kind.get(name, 0) > _MAX_TAGS_PER_KIND:
-            text = text[: tag.start()]
-            break
-    # Whatever follows the last ">" is at best an unfinished tag, which html.parser rescans
-    # to the end of the input for every "<" in it.
-    return text[: text.rfind(">") + 1]
-
-
-def _parse_tags(text: str) -> list[Tag]:
-    """The ``<link>``, ``<a>``, ``<base>`` and ``<meta>`` tags of a page, in document order."""
-    if "<" not in text:  # bs4 would warn that the input looks like a file name
-        return []
-    # bs4 warns when an XML declaration precedes the first tag (a feed, or a page's head cut
-    # from one). Parsing that as HTML is deliberate here, and no <?...?> matters to us.
-    text = _PROCESSING_INSTRUCTION_RE.sub("", text)
-    strainer = SoupStrainer(["link", "a", "base", "meta"])
-    try:
-        soup = BeautifulSoup(text, "html.parser", parse_only=strainer)
-    except ParserRejectedMarkup:
-        return []
-    return [tag for tag in soup.find_all(["link", "a", "base", "meta"]) if isinstance(tag, Tag)]
 
 
 def _generators(tags: list[Tag]) -> list[str]:
     """The contents of the page's ``<meta name="generator">`` tags."""
     return [
-        _attr(tag, "content")
+        attribute(tag, "content")
         for tag in tags
-        if tag.name == "meta" and _attr(tag, "name").strip().lower() == "generator"
+        if tag.name == "meta" and attribute(tag, "name").strip().lower() == "generator"
     ]
 
 
-def _attr(tag: Tag, name: str) -> str:
-    value = tag.get(name)
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else " ".join(value)
-
-
-def _base_url(tags: list[Tag], page: str | None) -> str | None:
-    """The URL relative links resolve against: the first ``<base href>``, else the page."""
-    for tag in tags:
-        if tag.name == "base" and tag.has_attr("href"):
-            return safe_http_url(_attr(tag, "href"), page) or page
-    return page
+def _canonical(tag: Tag, base: str | None) -> str | None:
+    if tag.name != "link" or "canonical" not in attribute(tag, "rel").lower().split():
+        return None
+    return safe_http_url(attribute(tag, "href"), base)
 
 
 def _clean_title(value: str) -> str | None:
@@ -220,15 +191,15 @@ def _clean_title(value: str) -> str | None:
 
 def _link_candidate(tag: Tag, base: str | None) -> Candidate | None:
     url = _target(tag, base)
-    type_attr = _attr(tag, "type").strip().lower()
+    type_attr = attribute(tag, "type").strip().lower()
     if url is None or not _declares_feed(tag, type_attr, url):
         return None
-    return Candidate(url, _clean_title(_attr(tag, "title")), type_attr or None, "link")
+    return Candidate(url, _clean_title(attribute(tag, "title")), type_attr or None, "link")
 
 
 def _target(tag: Tag, base: str | None) -> str | None:
     """The tag's absolute http(s) ``href``, unless it is an API endpoint or a sitemap."""
-    url = safe_http_url(_attr(tag, "href"), base)
+    url = safe_http_url(attribute(tag, "href"), base)
     if url is None:
         return None
     parts = urlsplit(url)
@@ -237,7 +208,7 @@ def _target(tag: Tag, base: str | None) -> str | None:
 
 def _declares_feed(tag: Tag, declared_type: str, url: str) -> bool:
     """Whether a ``<link>`` or ``<a>`` says, by ``rel`` and ``type``, that it points to a feed."""
-    rels = set(_attr(tag, "rel").lower().split())
+    rels = set(attribute(tag, "rel").lower().split())
     if not rels & _FEED_RELS or "stylesheet" in rels:
         return False
     essence = media_type(declared_type)
@@ -253,7 +224,7 @@ def _anchor_candidate(tag: Tag, base: str | None, page: SplitResult | None) -> C
     if url is None:
         return None
     parts = urlsplit(url)
-    type_attr = _attr(tag, "type").strip().lower()
+    type_attr = attribute(tag, "type").strip().lower()
     label = _clean_title(_anchor_label(tag))
     local = page is not None and same_site(parts.hostname, page.hostname)
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
@@ -271,5 +242,5 @@ def _anchor_label(tag: Tag) -> str:
     """An anchor's text, else its title, else the alt text of an image in it (an RSS icon)."""
     text = tag.get_text(" ", strip=True)[:_MAX_TITLE_CHARS]
     image = tag.find("img")
-    alt = _attr(image, "alt") if isinstance(image, Tag) else ""
-    return text or _attr(tag, "title") or alt
+    alt = attribute(image, "alt") if isinstance(image, Tag) else ""
+    return text or attribute(tag, "title") or alt

@@ -2,19 +2,21 @@
 
 The platform comes from the page's host, then ``<meta name="generator">``, then asset URLs
 only one platform puts in its pages; :func:`guess_feed_urls` turns it into well-known feed
-URLs to try when a page links to none.
+URLs to try when a page links to none. Profile and channel URLs people paste (a Mastodon,
+Bluesky, YouTube or GitHub profile...) name their feed by rule (:data:`PROFILE_RULES`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from types import MappingProxyType
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from .._urls import safe_http_url
 from .rank import path_segments, site_host
 
-__all__ = ["detect_platform", "guess_feed_urls", "host_platform"]
+__all__ = ["PROFILE_RULES", "detect_platform", "guess_feed_urls", "host_platform", "profile_feed"]
 
 _HOST_PLATFORMS = (
     ("blogspot.com", "blogger"),
@@ -25,6 +27,8 @@ _HOST_PLATFORMS = (
     ("ghost.io", "ghost"),
     ("wixsite.com", "wix"),
     ("squarespace.com", "squarespace"),
+    ("micro.blog", "microblog"),
+    ("bearblog.dev", "bear"),
 )
 _GENERATOR_PLATFORMS = (
     ("wordpress", "wordpress"),
@@ -37,6 +41,8 @@ _GENERATOR_PLATFORMS = (
     ("tumblr", "tumblr"),
     ("medium", "medium"),
     ("substack", "substack"),
+    ("micro.blog", "microblog"),
+    ("writefreely", "writefreely"),
 )
 # Asset URLs and comments only one platform puts in its pages. Plain substrings, because a
 # regex alternation of them crawls through a multi-megabyte page.
@@ -62,6 +68,8 @@ _ASSET_MARKERS = (
     ("static.parastorage.com", "wix"),
     ("static.wixstatic.com", "wix"),
     ("begin jekyll seo tag", "jekyll"),
+    ("cdn.micro.blog", "microblog"),
+    ("bearblog.dev", "bear"),
 )
 
 
@@ -114,31 +122,58 @@ _PLATFORM_FEEDS = MappingProxyType(
         "substack": ("feed", False),
         "tumblr": ("rss", False),
         "wix": ("blog-feed.xml", False),
+        "microblog": ("feed.xml", False),
+        "bear": ("feed/", False),
+        "writefreely": ("feed/", True),
     }
 )
-# First path segments of medium.com and www.tumblr.com that are not a user or publication.
-_RESERVED_FIRST_SEGMENTS = frozenset(
-    {"p", "m", "me", "search", "tag", "tagged", "topics", "blog", "dashboard", "explore"}
+# Profile and channel URLs people paste, and the feed each names by rule, one line each: the
+# host (without "www."; "" for any host without rules of its own), the path (a pattern,
+# matched from its start and ended by "/" or its end) and the feed, resolved against the
+# page ({scheme} and {port} keep the page's). A rule only makes a candidate, whose body must
+# still sniff as a feed.
+PROFILE_RULES = (
+    ("medium.com", r"/(@[\w.-]+|[\w-]+)", "/feed/{0}"),
+    ("tumblr.com", r"/([\w-]+)", "{scheme}://{0}.tumblr.com{port}/rss"),
+    ("bsky.app", r"/profile/([\w.:-]+)", "/profile/{0}/rss"),
+    ("youtube.com", r"/channel/(UC[\w-]{22})", "/feeds/videos.xml?channel_id={0}"),
+    ("github.com", r"/([A-Za-z0-9-]{1,39})", "/{0}.atom"),
+    ("micro.blog", r"/([\w-]+)", "{scheme}://{0}.micro.blog{port}/feed.xml"),
+    ("write.as", r"/([\w-]+)", "/{0}/feed/"),
+    ("", r"/(@[\w.-]+)", "/{0}.rss"),  # Mastodon and other fediverse profiles
 )
+_RULES = tuple((host, re.compile(path + r"(?=/|$)"), feed) for host, path, feed in PROFILE_RULES)
+# First path segments of those hosts that are not a user, a publication or a blog.
+_RESERVED_FIRST_SEGMENTS = frozenset(
+    {"p", "m", "me", "search", "tag", "tagged", "topics", "blog", "dashboard", "explore",
+     "about", "settings", "login", "orgs", "features", "marketplace", "sponsors", "trending",
+     "notifications", "new", "collections", "discover", "account", "pricing"}
+)  # fmt: skip
 
 
-def guess_feed_urls(page_url: str, platform: str | None, *, limit: int = 5) -> list[str]:
+def guess_feed_urls(
+    page_url: str, platform: str | None, *, limit: int = 5, canonical: str | None = None
+) -> list[str]:
     """Well-known feed URLs to try when a page links to none, most likely first.
 
-    The platform's own feed location comes first (``platform`` as from
-    :func:`find_feed_links`; when None it is inferred from the host), then common names, each
-    under the page's directory (``/blog/``) before the site root. Absolute, at most ``limit``,
-    and deduplicated (``/feed`` is dropped after ``/feed/``: one redirects to the other).
+    A profile rule's feed comes first (:data:`PROFILE_RULES`, on the page URL, else on its
+    ``canonical`` URL: a YouTube handle page's canonical is its channel), and alone for a
+    host that has rules (github.com/NAME has no /feed). Then the platform's own feed location
+    (``platform`` as from :func:`find_feed_links`; when None it is inferred from the host),
+    then common names, each under the page's directory (``/blog/``) before the site root.
+    Absolute, at most ``limit``, and deduplicated (``/feed`` is dropped after ``/feed/``: one
+    redirects to the other).
     """
     page = safe_http_url(page_url)
     if page is None or limit <= 0:
         return []
     parts = urlsplit(page)
-    hosted = _hosted_user_feed(parts)
-    if hosted:
-        return [hosted]
+    ruled = _ruled_feed(page, canonical)
+    if ruled and ruled[1]:
+        return [ruled[0]]
     directories = _guess_directories(parts.path)
     guesses = [
+        *([ruled[0]] if ruled else []),
         *_platform_guesses(parts, platform or host_platform(parts.hostname), directories),
         *(directory + name for directory in directories for name in _GENERIC_FEED_NAMES),
     ]
@@ -170,15 +205,31 @@ def _platform_guesses(
     return [directory + name for directory in (directories if nestable else ["/"])]
 
 
-def _hosted_user_feed(parts: SplitResult) -> str | None:
-    """The feed of a user or publication page on medium.com or www.tumblr.com."""
-    segments = path_segments(parts.path)
-    first = segments[0] if segments else ""
-    if not first or first.lower() in _RESERVED_FIRST_SEGMENTS:
-        return None
+def profile_feed(page_url: str, canonical: str | None = None) -> str | None:
+    """The feed a profile rule names for ``page_url`` (else for its ``canonical`` URL)."""
+    ruled = _ruled_feed(page_url, canonical)
+    return ruled[0] if ruled else None
+
+
+def _ruled_feed(page_url: str, canonical: str | None) -> tuple[str, bool] | None:
+    return _profile_feed(urlsplit(page_url)) or _profile_feed(
+        urlsplit(safe_http_url(canonical) or "")
+    )
+
+
+def _profile_feed(parts: SplitResult) -> tuple[str, bool] | None:
+    """The feed a profile rule names for a URL, and whether the rule was its host's own."""
     host = site_host(parts.hostname)
-    if host == "medium.com":
-        return f"https://medium.com/feed/{first}"
-    if host == "tumblr.com":
-        return f"https://{first}.tumblr.com/rss"
+    path = unquote(parts.path)
+    segments = path_segments(path)
+    if not host or not segments or segments[0].lower() in _RESERVED_FIRST_SEGMENTS:
+        return None
+    rules = [rule for rule in _RULES if rule[0] == host] or [r for r in _RULES if not r[0]]
+    for rule_host, pattern, feed in rules:
+        match = pattern.match(path)
+        if match is not None:
+            port = f":{parts.port}" if parts.port else ""
+            url = safe_http_url(feed.format(*match.groups(), scheme=parts.scheme, port=port),
+                                parts.geturl())  # fmt: skip
+            return (url, bool(rule_host)) if url else None
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Protocol, TypeVar
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from .sniff import media_type
 
@@ -17,6 +17,7 @@ __all__ = [
     "FEED_TYPES",
     "Ranked",
     "is_comments_feed",
+    "is_named_only",
     "looks_like_feed_url",
     "path_segments",
     "rank_candidates",
@@ -51,12 +52,23 @@ _FEED_HOST_SUFFIXES = ("feedburner.com", "feedproxy.google.com")
 
 # Ranking: lower sorts first.
 _MAIN, _OFF_TOPIC, _COMMENTS = 0, 1, 2
-_COMMENTS_PATH_RE = re.compile(r"(?:^|/)comments?(?:[./]|$)", re.IGNORECASE)
-# "Comments" in the languages WordPress is most used in ("Kommentar-Feed", "Flux des
-# commentaires", "Feed de comentarios", "コメントフィード", ...).
+# "Comments" in the languages WordPress is most used in, as the start of a word of a feed's
+# name or URL ("Kommentar-Feed", "Flux des commentaires", "/kommentare/feed/", "Лента
+# комментариев"); scripts written without spaces match anywhere ("コメントフィード").
+_COMMENTS_WORD_STARTS = (
+    "comment", "coment", "kommentar", "reactie", "komentar", "коммент", "комент", "σχόλι",
+    "yorum", "hozzászól",
+)  # fmt: skip
+_COMMENTS_WORDS_ANYWHERE = ("コメント", "评论", "評論", "댓글")
+# Words that start like one of those and name posts: a "Commentary" section is not comments.
+_NOT_COMMENTS_WORDS = ("commentar", "commentat")
 _COMMENTS_WORD_RE = re.compile(
-    r"comment|coment|kommentar|reactie|komentar|коммент|комент|σχόλι|yorum|hozzászól"
-    r"|コメント|评论|評論|댓글",
+    r"(?<!\w)(?!"
+    + "|".join(_NOT_COMMENTS_WORDS)
+    + ")(?:"
+    + "|".join(_COMMENTS_WORD_STARTS)
+    + ")|"
+    + "|".join(_COMMENTS_WORDS_ANYWHERE),
     re.IGNORECASE,
 )
 # Site name and feed name are joined by one of these ("Blog » Comments Feed", "Blog - Atom").
@@ -151,10 +163,16 @@ def _rank_key(candidate: Ranked, page: SplitResult | None) -> tuple[int, int, in
     the page's own site first; then feeds covering the page's section, then the root feed."""
     parts = urlsplit(candidate.url)
     local = page is not None and same_site(parts.hostname, page.hostname)
-    declared = candidate.source == "link" or media_type(candidate.media_type) in FEED_TYPES
-    named_only = not declared and not looks_like_feed_url(candidate.url)
+    named_only = is_named_only(candidate)
     section = _section_rank(parts.path, page.path) if page is not None and local else 0
     return (_topic(parts, candidate.title), 0 if local else 1, int(named_only), section)
+
+
+def is_named_only(candidate: Ranked) -> bool:
+    """Whether only an anchor's words ("RSS", "Feed") say it is a feed: neither a ``<link>``
+    nor a feed type, nor a URL shaped like a feed."""
+    declared = candidate.source == "link" or media_type(candidate.media_type) in FEED_TYPES
+    return not declared and not looks_like_feed_url(candidate.url)
 
 
 def _topic(parts: SplitResult, title: str | None) -> int:
@@ -169,7 +187,7 @@ def _topic(parts: SplitResult, title: str | None) -> int:
 
 def is_comments_feed(parts: SplitResult, title: str | None) -> bool:
     """Whether a feed URL (split) and title name a comments feed."""
-    if _COMMENTS_PATH_RE.search(parts.path) or "comment" in parts.query.lower():
+    if _COMMENTS_WORD_RE.search(unquote(f"{parts.path}?{parts.query}")):
         return True
     if not title:
         return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from .._text import clean_text
 from .._urls import safe_http_url
 from ..errors import NoPosts
-from ..models import Post
+from ..models import Post, PostSource
 
 __all__ = [
     "EXCERPT_MAX_LENGTH",
@@ -25,6 +26,7 @@ __all__ = [
     "aware",
     "first_safe_url",
     "from_struct_time",
+    "has_words",
     "make_post",
     "newest_first",
     "parse_rfc822",
@@ -64,20 +66,34 @@ _RFC822_RE = re.compile(  # matched against the stripped value, as _RFC3339_RE
 
 
 def title_or_excerpt(title: Any, markup: bool, excerpts: Iterable[tuple[Any, bool]]) -> str:
-    """Clean title, else the clean start of the first non-empty text; "" when there is none.
+    """Clean title, else the clean start of the first text with words in it, else the title
+    even when it is only punctuation; "" when there is none.
 
     ``markup`` (and each excerpt's flag) says whether the text is HTML (see ``clean_text``).
     """
-    if isinstance(title, str):
-        cleaned = clean_text(title, TITLE_MAX_LENGTH, markup=markup)
-        if cleaned:
-            return cleaned
+    cleaned_title = (
+        clean_text(title, TITLE_MAX_LENGTH, markup=markup) if isinstance(title, str) else ""
+    )
+    if has_words(cleaned_title):
+        return cleaned_title
     for text, text_markup in excerpts:
         if isinstance(text, str):
             cleaned = clean_text(text, EXCERPT_MAX_LENGTH, markup=text_markup)
-            if cleaned:
+            if has_words(cleaned):
                 return cleaned
-    return ""
+    return cleaned_title
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter, a digit or an emoji-like symbol: a title of only
+    punctuation ("-", "…", "| |") or of undecodable bytes ("�") says nothing, and the post's
+    text stands in for it."""
+    return any(_is_wordlike(char) for char in text)
+
+
+def _is_wordlike(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LN" or (category == "So" and char != "\ufffd")
 
 
 def first_safe_url(hrefs: Iterable[Any], base: str) -> str | None:
@@ -98,13 +114,14 @@ def make_post(
     feed_url: str,
     site_url: str,
     now: datetime,
+    source: PostSource = "feed",
 ) -> Post | None:
     """A Post, or None when there is nothing to show as its title."""
     if not title:
         return None
     if published is not None and published > now + _FUTURE_TOLERANCE:
         published = None  # a scheduled post or a broken clock: its place in time is unknown
-    return Post(title=title, link=link, published=published, feed_url=feed_url, site_url=site_url)
+    return Post(title, link, published, feed_url, site_url, source)
 
 
 def usable(posts: Iterable[Post | None], feed_url: str) -> list[Post]:

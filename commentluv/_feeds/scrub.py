@@ -4,17 +4,23 @@ Everything before the root element is dropped (DOCTYPE, internal subset, ENTITY 
 parameter-entity declarations, comments), so no entity is ever expanded and no external one
 fetched. Characters XML forbids and character references to them are removed, since
 feedparser's fallback parser crashes on ``&#xD83D;``; surrogate-pair references are joined.
+Stray text before a late XML declaration (PHP warnings) is dropped, and references XML does
+not know are repaired: a raw ``&`` that starts no reference becomes ``&amp;`` and an HTML
+entity (``&nbsp;``) its character reference, so the document parses strictly and
+feedparser's lenient parser never turns ``Q&A`` into ``Q&A;``.
 """
 
 from __future__ import annotations
 
 import re
+from html.entities import html5
 
 __all__ = [
     "cut_feed",
     "drop_long_tags",
     "prolog_declares",
     "remove_invalid_chars",
+    "repair_references",
     "root_start",
     "scrub_xml",
 ]
@@ -42,13 +48,51 @@ _LONG_TAG_RE = re.compile(r"<[^<>]{4096,}>?")
 _DECLARATION_STOP_RE = re.compile("[\"'\\[\\]>]")
 # Stands for a reference beyond Unicode while a run is checked (U+FFFF is never kept).
 _BAD = "\uffff"
+# A CDATA section or a comment (kept whole: "&" is literal there; an unclosed one runs to the
+# end), or an "&" that starts no XML reference, with the entity name that may follow it.
+_LOOSE_AMPERSAND_RE = re.compile(
+    r"<!\[CDATA\[.*?(?:\]\]>|\Z)|<!--.*?(?:-->|\Z)"
+    r"|&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#[xX][0-9a-fA-F]+);)(?:([A-Za-z][A-Za-z0-9]{0,31});)?",
+    re.DOTALL,
+)
+_FEED_ROOT_RE = re.compile(r"<(?:rss|feed|rdf:RDF)[\s>]|<[\w.-]+:(?:feed|RDF)[\s>]")
+# How far into a body a late XML declaration is looked for (warnings are short).
+_LATE_DECLARATION_CHARS = 64 * 1024
 
 
 def scrub_xml(text: str) -> str:
     """Decoded XML → the same document with a UTF-8 declaration, no prolog, no bad characters."""
     text = remove_invalid_chars(text)
     text = _CHAR_REF_RUN_RE.sub(_repair_char_refs, text)
-    return _XML_DECLARATION + text[root_start(text) :]
+    text = _after_late_declaration(text)
+    return _XML_DECLARATION + repair_references(text[root_start(text) :])
+
+
+def repair_references(text: str) -> str:
+    """``text`` with every ``&`` outside CDATA and comments starting a reference XML knows:
+    a raw one becomes ``&amp;``, an HTML entity its character references (``&nbsp;`` →
+    ``&#160;``), and a name no one defines (``&foo;``) literal text."""
+    return _LOOSE_AMPERSAND_RE.sub(_repair_ampersand, text)
+
+
+def _repair_ampersand(match: re.Match[str]) -> str:
+    found = match.group()
+    if not found.startswith("&"):
+        return found  # a CDATA section or a comment
+    name = match.group(1)
+    characters = html5.get(f"{name};") if name else None
+    if characters is None:
+        return "&amp;" + found[1:]
+    return "".join(f"&#{ord(character)};" for character in characters)
+
+
+def _after_late_declaration(text: str) -> str:
+    """``text`` from its XML declaration on when something precedes it (a declaration is
+    only valid first) and no feed root comes before it."""
+    declaration = text.find("<?xml", 0, _LATE_DECLARATION_CHARS)
+    if declaration <= 0 or _FEED_ROOT_RE.search(text, 0, declaration):
+        return text
+    return text[declaration:]
 
 
 def cut_feed(document: str, *, max_items: int, max_chars: int) -> str | None:

@@ -44,6 +44,7 @@ from .post import (
     TITLE_MAX_LENGTH,
     aware,
     first_safe_url,
+    has_words,
     make_post,
     newest_first,
     parse_rfc822,
@@ -262,8 +263,8 @@ class FeedReader:
             site_url=self.site_url,
             now=self.now,
         )
-        if post is None:
-            raise Unsupported("a blank title: feedparser's excerpt fallback decides")
+        if post is None or not has_words(post.title):
+            raise Unsupported("a title without words: feedparser's excerpt fallback decides")
         previous = self._posts[-1].published if self._posts else None
         if post.published is None or (previous is not None and post.published > previous):
             self._in_order = False

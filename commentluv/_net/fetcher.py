@@ -23,11 +23,12 @@ from .deadline import Deadline
 from .policy import AddressPolicy
 from .transport import Request, Transport, TransportResponse
 
-__all__ = ["REDIRECT_STATUSES", "Fetcher", "Response", "StopReading"]
+__all__ = ["NOT_FOUND_STATUSES", "REDIRECT_STATUSES", "Fetcher", "Response", "StopReading"]
 
 logger = logging.getLogger("commentluv")
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+NOT_FOUND_STATUSES = frozenset({404, 410})
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,19 @@ class Fetcher:
         last_modified: str | None = None,
         truncate: bool = False,
         stop: StopReading | None = None,
+        read_error_body: bool = False,
+        on_send: Callable[[str], None] | None = None,
     ) -> Response:
         """GET ``url`` following up to ``max_redirects`` checked redirects.
 
         Raises :class:`BlockedURL`, :class:`FetchError` and its subclasses; error statuses
-        (400 and up) raise :class:`HTTPStatusError`. With ``truncate`` a body over
-        ``max_bytes`` is cut (``complete=False``) instead of refused; ``stop`` may end the
-        read early. ``etag``/``last_modified`` make the request conditional (304 answers
-        come back with an empty body).
+        (400 and up) raise :class:`HTTPStatusError`, except 404 and 410 with
+        ``read_error_body``: those come back as a response with their body (an error page
+        may still link the site's feeds). With ``truncate`` a body over ``max_bytes`` is cut
+        (``complete=False``) instead of refused; ``stop`` may end the read early.
+        ``etag``/``last_modified`` make the request conditional (304 answers come back with
+        an empty body). ``on_send`` is called with each URL just before it is requested
+        (redirect hops too), and may raise to send nothing more.
         """
         headers = {"User-Agent": self.user_agent, "Accept": accept}
         if etag:
@@ -97,13 +103,16 @@ class Fetcher:
         while True:
             self.policy.check_url(url)
             deadline.check(url)
+            if on_send is not None:
+                on_send(url)
             with self._send(Request(url, headers), deadline) as response:
                 location = response.headers.get("location")
                 if response.status in REDIRECT_STATUSES and location:
                     hops.append(url)
                     url = self._next_hop(url, location, hops)
                     continue
-                _raise_for_status(response, url)
+                if not (read_error_body and response.status in NOT_FOUND_STATUSES):
+                    _raise_for_status(response, url)
                 body, complete = (
                     (b"", True)
                     if response.status == 304
