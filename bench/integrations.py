@@ -16,74 +16,22 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.cache_latency import median_microseconds
+from bench.web import loopback_sites
 from commentluv import AsyncCommentLuv, CommentLuv
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-FEED = (
-    Path(__file__).parent.parent / "tests" / "fixtures" / "feeds" / "wordpress_rss2.xml"
-).read_bytes()
 LATENCY = 0.030
 COLD_SITES = 200
-
-
-class _Blogs(BaseHTTPRequestHandler):
-    """``/blogN/`` links ``/blogN/feed.xml``, each answer after ``server.latency`` seconds;
-    any other path is a tarpit (10 s, then 404)."""
-
-    def do_GET(self) -> None:
-        match = re.fullmatch(r"/(blog\d+)/(feed\.xml)?", self.path)
-        if match is None:
-            time.sleep(10)
-            self._send(404, b"not here", "text/plain")
-            return
-        time.sleep(getattr(self.server, "latency", 0.0))
-        if match.group(2):
-            self._send(200, FEED, "application/rss+xml")
-        else:
-            link = f'<link rel="alternate" type="application/rss+xml" href="/{match[1]}/feed.xml">'
-            self._send(200, f"<html><head>{link}</head></html>".encode(), "text/html")
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a lookup whose deadline passed hangs up on the tarpit, as it should
-
-
-@contextmanager
-def blogs(latency: float = 0.0) -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Blogs)
-    server.latency = latency  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 def cached_latest(base: str) -> None:
@@ -111,7 +59,7 @@ def cached_latest(base: str) -> None:
 
 def cold_lookups() -> None:
     def timed(run: Callable[[list[str]], int]) -> tuple[float, int]:
-        with blogs(LATENCY) as base:
+        with loopback_sites(LATENCY) as base:
             urls = [f"{base}/blog{n}/" for n in range(COLD_SITES)]
             started = time.perf_counter()
             found = run(urls)
@@ -143,7 +91,7 @@ def cold_lookups() -> None:
         print(f"  {name:30} {seconds:6.2f} s wall, {ok}/{COLD_SITES} found")
 
 
-def django_post_cost(base: str) -> None:
+def django_post_cost(base: str, *, atomic: bool) -> None:
     sys.path.insert(0, str(EXAMPLES))
     import django_blog
     from django.test import Client
@@ -153,7 +101,8 @@ def django_post_cost(base: str) -> None:
     from commentluv.integrations.django.receivers import pick_backlink, store_backlink
 
     with tempfile.TemporaryDirectory() as folder:
-        django_blog.configure(str(Path(folder) / "db.sqlite3"))
+        database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(folder) / "db")}
+        django_blog.configure("", DATABASES={"default": {**database, "ATOMIC_REQUESTS": atomic}})
         django_blog.migrate()
         client = Client()
         counter = iter(range(10**9))
@@ -185,8 +134,9 @@ def django_post_cost(base: str) -> None:
         tarpit = [
             median_microseconds(post(f"{base}/slow{n}/"), 1) / 1000 for n in range(3)
         ]  # a new site each: a failure is remembered
+    mode = "ATOMIC_REQUESTS" if atomic else "autocommit"
     print(
-        f"Django comment POST, site cached: median {with_app:.2f} ms with the app,"
+        f"Django comment POST ({mode}), site cached: median {with_app:.2f} ms with the app,"
         f" {without:.2f} ms without (+{with_app - without:.2f} ms)"
     )
     deadline = conf.Settings().timeout
@@ -196,13 +146,17 @@ def django_post_cost(base: str) -> None:
     )
 
 
-def main() -> None:
-    with blogs() as base:
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--django"]:  # Django is configured once per process: one run each
+        with loopback_sites() as base:
+            django_post_cost(base, atomic=argv[1:] == ["atomic"])
+        return
+    with loopback_sites() as base:
         cached_latest(base)
     cold_lookups()
-    with blogs() as base:
-        django_post_cost(base)
+    for mode in ("autocommit", "atomic"):
+        subprocess.run([sys.executable, "-m", "bench.integrations", "--django", mode], check=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -12,8 +12,6 @@ only a demo should), and comments go to a temporary SQLite database.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 import tempfile
 import threading
@@ -21,7 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from sample_site import serve_sample_site
+from sample_site import example_arguments, serve_sample_site
 
 PAGE = """{% load comments commentluv %}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A Django blog</title>
@@ -38,15 +36,16 @@ PAGE = """{% load comments commentluv %}<!doctype html>
 
 
 def configure(db_path: str, sample_url: str = "", **overrides: Any) -> None:
-    """Configure Django for this project (once per process) and set it up."""
+    """Configure Django for this project (once per process; ``overrides`` replace any
+    setting) and set it up."""
     import django
     from django.conf import settings
 
-    settings.configure(
-        SECRET_KEY="an example key, not a secret: set your own",
-        ALLOWED_HOSTS=["127.0.0.1", "localhost", "testserver"],
-        ROOT_URLCONF=__name__,
-        INSTALLED_APPS=[
+    project = {
+        "SECRET_KEY": "an example key, not a secret: set your own",
+        "ALLOWED_HOSTS": ["127.0.0.1", "localhost", "testserver"],
+        "ROOT_URLCONF": __name__,
+        "INSTALLED_APPS": [
             "django.contrib.contenttypes",
             "django.contrib.auth",
             "django.contrib.sessions",
@@ -54,22 +53,22 @@ def configure(db_path: str, sample_url: str = "", **overrides: Any) -> None:
             "django_comments",
             "commentluv.integrations.django",
         ],
-        MIDDLEWARE=[
+        "MIDDLEWARE": [
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
         ],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path}},
-        TEMPLATES=[
+        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path}},
+        "TEMPLATES": [
             {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
         ],
-        SITE_ID=1,
-        USE_TZ=True,
-        COMMENTS_APP="commentluv.integrations.django",
-        COMMENTLUV={"TIMEOUT": 2.0, "CLIENT_OPTIONS": {"allow_private_hosts": True}},
-        SAMPLE_URL=sample_url,
-        **overrides,
-    )
+        "SITE_ID": 1,
+        "USE_TZ": True,
+        "COMMENTS_APP": "commentluv.integrations.django",
+        "COMMENTLUV": {"TIMEOUT": 2.0, "CLIENT_OPTIONS": {"allow_private_hosts": True}},
+        "SAMPLE_URL": sample_url,
+    }
+    settings.configure(**{**project, **overrides})
     django.setup()
 
 
@@ -134,11 +133,7 @@ def check(sample_url: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="post three comments and exit")
-    parser.add_argument("--port", type=int, default=8000)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    args = example_arguments(argv, __doc__, check="post three comments and exit", port=8000)
     with tempfile.TemporaryDirectory() as folder, serve_sample_site() as sample_url:
         configure(str(Path(folder) / "comments.sqlite3"), sample_url)
         migrate()

@@ -13,15 +13,13 @@ Offline: the commenter's site is the bundled sample blog, served on loopback.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import secrets
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, redirect, render_template_string, request
-from sample_site import serve_sample_site
+from sample_site import example_arguments, serve_sample_site
 from werkzeug.wrappers import Response
 
 from commentluv import Post
@@ -81,12 +79,8 @@ def create_app(sample_url: str = "", **client_options: Any) -> Flask:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="post two comments and exit")
-    parser.add_argument("--port", type=int, default=5000)
-    args = parser.parse_args(argv)
     # Why a comment has no backlink is logged at INFO on the "commentluv" logger.
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    args = example_arguments(argv, __doc__, check="post two comments and exit", port=5000)
     # The sample blog is on loopback: only an example (or a test) allows private hosts.
     with serve_sample_site() as sample_url:
         app = create_app(sample_url, allow_private_hosts=True)

@@ -11,15 +11,13 @@ database is a temporary file.
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from sample_site import serve_sample_site
+from sample_site import example_arguments, serve_sample_site
 from werkzeug.test import Client
 
 from commentluv import CommentLuv
@@ -70,11 +68,7 @@ def check() -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="post two comments and exit")
-    parser.add_argument("--port", type=int, default=8080)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    args = example_arguments(argv, __doc__, check="post two comments and exit", port=8080)
     if args.check:
         print(check())
         return 0

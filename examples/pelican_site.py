@@ -12,13 +12,12 @@ newest on its date. Offline: the commenters' site is the bundled sample blog on 
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 import tempfile
 from pathlib import Path
 
-from sample_site import serve_sample_site
+from sample_site import example_arguments, serve_sample_site
 
 ARTICLE = """Title: Starting over
 Date: 2026-11-01 10:00
@@ -91,10 +90,9 @@ def build(folder: Path, site_url: str, output: Path | None = None, **settings: o
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="build, print the page, exit")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(levelname)s: %(message)s")
+    args = example_arguments(
+        argv, __doc__, check="build, print the page, exit", level=logging.WARNING
+    )
     with tempfile.TemporaryDirectory() as folder, serve_sample_site() as sample_url:
         if args.check:
             output = build(Path(folder), sample_url)

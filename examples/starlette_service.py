@@ -11,16 +11,14 @@ pool. Offline: the commenter's site is the bundled sample blog on 127.0.0.1.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
-import logging
 import secrets
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sample_site import serve_sample_site
+from sample_site import example_arguments, serve_sample_site
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -89,11 +87,7 @@ def check(sample_url: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="ask the app twice and exit")
-    parser.add_argument("--port", type=int, default=8000)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    args = example_arguments(argv, __doc__, check="ask the app twice and exit", port=8000)
     with serve_sample_site() as sample_url:
         if args.check:
             print(check(sample_url))
