@@ -71,6 +71,8 @@ def test_the_service_blueprint_answers_with_its_own_statuses_and_cors(blog):
     client = app.test_client()
     script = client.get("/commentluv/commentluv.js")
     assert script.status_code == 200 and script.mimetype == "text/javascript"
+    head = client.head("/commentluv/commentluv.js")
+    assert head.data == b"" and head.content_length == len(script.data) > 0
     assert client.get("/commentluv/recent").get_json()["error"]["kind"] == "bad_request"
     assert client.get("/commentluv/nothing").status_code == 404
     preflight = client.options("/commentluv/recent", headers={"Origin": "https://blog.example"})

@@ -181,4 +181,5 @@ def _state() -> _State:
 
 def _serve(path: str = "") -> Response:
     reply = call_service(_state().service, request.environ, "/" + path)
-    return Response(reply.body, status=reply.status, headers=list(reply.headers))
+    # A list, not bytes: Flask keeps the service's Content-Length (a HEAD's is the GET's).
+    return Response([reply.body], status=reply.status, headers=list(reply.headers))
