@@ -237,3 +237,18 @@ def test_settings_are_checked(project, settings):
             conf.settings()
     settings.COMMENTLUV = {"SECRET": "s" * 32}
     assert conf.client().choice_signer is not None and conf.settings().cache == "default"
+
+
+def test_a_project_form_of_its_own_mixes_the_fields_in(project):
+    from django.contrib.sites.models import Site
+    from django_comments.forms import CommentForm
+
+    from commentluv.integrations.django.forms import CommentLuvFormMixin
+
+    class ProjectForm(CommentLuvFormMixin, CommentForm):
+        pass
+
+    form = ProjectForm(Site.objects.get_current())
+    html = str(form["commentluv_link"]) + str(form["commentluv_token"])
+    assert html.count('type="hidden"') == 2 and "commentluv.js" in html
+    assert {"commentluv_link", "commentluv_token", "name", "url"} <= set(form.fields)
