@@ -5,10 +5,11 @@ Everything here works on strings only; nothing resolves names or opens sockets.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from .errors import InvalidURL
 
@@ -30,6 +31,7 @@ _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 
 
 def normalize_site_url(raw: str) -> str:
@@ -76,6 +78,13 @@ def _strip_feed_prefix(text: str) -> str:
 def _canonicalize(text: str, *, keep_fragment: bool = False) -> str:
     try:
         parts = urlsplit(text)
+    except ValueError as exc:
+        raise InvalidURL(f"malformed URL: {exc}") from None
+    return _canonical_parts(parts, keep_fragment=keep_fragment)
+
+
+def _canonical_parts(parts: SplitResult, *, keep_fragment: bool) -> str:
+    try:
         port = parts.port
     except ValueError as exc:
         raise InvalidURL(f"malformed URL: {exc}") from None
@@ -103,12 +112,14 @@ def _canonicalize(text: str, *, keep_fragment: bool = False) -> str:
     return url
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_host(host: str) -> str:
     """Lower-case ASCII form of a URL host, with numeric IPv4 spellings made dotted-quad.
 
     ``0x7f.1``, ``2130706433``, ``0177.0.0.1`` and fullwidth digits all become ``127.0.0.1``,
     because the resolver (``inet_aton``) would accept them too: the address we check must be
     the address we connect to. IDN names become punycode. Raises :class:`InvalidURL`.
+    Cached: a feed's links, a page's candidates and every lookup of a site share hosts.
     """
     host = host.strip()
     if not host:
@@ -202,13 +213,14 @@ def safe_http_url(
         return None
     text = _strip_feed_prefix(text)
     try:
-        absolute = urljoin(base, text) if base else text
-        parts = urlsplit(absolute)
+        # An absolute http(s) URL is what urljoin would return anyway: skip it (feeds' links).
+        absolute = urljoin(base, text) if base and not _ABSOLUTE_HTTP_RE.match(text) else text
+        parts = urlsplit(absolute.replace(" ", "%20"))
     except ValueError:
         return None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
         return None
     try:
-        return _canonicalize(absolute.replace(" ", "%20"), keep_fragment=keep_fragment)
+        return _canonical_parts(parts, keep_fragment=keep_fragment)
     except InvalidURL:
         return None

@@ -117,13 +117,24 @@ def network(text: str) -> str:
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    value = _seconds(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _seconds(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
 
 
 @contextmanager
@@ -343,9 +354,18 @@ def _run_serve(argv: list[str], stdin: TextIO) -> int:
     return run_serve(argv, stdin)
 
 
+def _run_backfill(argv: list[str], stdin: TextIO) -> int:
+    from .backfill.command import run  # the backfill package loads only for this command
+
+    return run(argv, stdin)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "lookup": Subcommand("look sites up and print their backlinks (the default)", run_lookup),
     "serve": Subcommand(
         "serve the comment form's widget and its service (commentluv[web])", _run_serve
+    ),
+    "backfill": Subcommand(
+        "backlinks for an old blog's comments (WXR, CSV, JSON Lines)", _run_backfill
     ),
 }

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._choice import MAX_CHOICES, ChoiceSigner
+from ._net.deadline import Deadline, Watchdog
 from ._singleflight import SingleFlight
 from ._store import FailedEntry, SiteEntry, SiteStore
 from ._urls import normalize_site_url
@@ -29,7 +30,6 @@ from .models import ChoiceCheck, LookupResult, Post
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._net.deadline import Deadline
     from ._net.fetcher import Fetcher
     from ._net.http import Resolver
     from ._net.transport import Transport
@@ -102,6 +102,8 @@ class CommentLuv:
         self._resolver = resolver
         self._fetcher_instance: Fetcher | None = None
         self._fetcher_lock = threading.Lock()
+        # One thread for the deadlines of all this client's lookups, started on first use.
+        self._watchdog = Watchdog()
         self.choice_signer = ChoiceSigner(choice_secret) if choice_secret is not None else None
 
     @property
@@ -115,6 +117,7 @@ class CommentLuv:
         with self._fetcher_lock:
             if self._fetcher_instance is not None and self._transport is None:
                 self._fetcher_instance.close()
+        self._watchdog.close()
 
     def __enter__(self) -> CommentLuv:
         return self
@@ -327,9 +330,7 @@ class CommentLuv:
         return True
 
     def _fetch(self, site: str, seconds: float, *, force: bool) -> LookupResult:
-        from ._net.deadline import Deadline
-
-        with Deadline(seconds) as deadline:
+        with Deadline(seconds, watchdog=self._watchdog) as deadline:
             lock = (
                 nullcontext(False)
                 if force

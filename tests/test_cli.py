@@ -149,7 +149,7 @@ def test_python_dash_m_and_help_stay_light():
         "try: runpy.run_module('commentluv', run_name='__main__')\n"
         "except SystemExit: pass\n"
         "heavy = [m for m in ('requests', 'feedparser', 'bs4', 'urllib3', 'commentluv.web',"
-        " 'waitress') if m in sys.modules]\n"
+        " 'waitress', 'commentluv.backfill', 'tqdm') if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
     result = subprocess.run(
@@ -157,6 +157,7 @@ def test_python_dash_m_and_help_stay_light():
     )
     assert "usage: commentluv" in result.stdout
     assert re.search(r"^  serve ", result.stdout, re.MULTILINE)  # listed, not imported
+    assert re.search(r"^  backfill ", result.stdout, re.MULTILINE)
     assert "HEAVY []" in result.stdout
 
 

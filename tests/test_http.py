@@ -326,3 +326,54 @@ def test_connections_outside_a_request_are_refused():
 
     with pytest.raises(BlockedURL):
         _GuardedHTTPConnection("127.0.0.1", 80)._new_conn()
+
+
+def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site):
+    from commentluv import CommentLuv, NullCache
+
+    site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
+    site.add("/feed", "<rss version='2.0'><channel><item><title>t</title>"
+             "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
+    with CommentLuv(allow_private_hosts=True, cache=NullCache()) as luv:
+        before = set(threading.enumerate())
+        luv.latest(site.url + "/")  # the watchdog thread starts here
+        watchdogs = [t for t in set(threading.enumerate()) - before if "watchdog" in t.name]
+        assert len(watchdogs) == 1
+        started = []
+        real_start = threading.Thread.start
+
+        def counting_start(thread):
+            if thread.name.startswith("commentluv"):  # not the test server's own threads
+                started.append(thread.name)
+            real_start(thread)
+
+        threading.Thread.start = counting_start  # type: ignore[method-assign]
+        try:
+            for _ in range(20):
+                luv.latest(site.url + "/")
+        finally:
+            threading.Thread.start = real_start  # type: ignore[method-assign]
+        assert started == []
+    assert not watchdogs[0].is_alive()  # closing the client stopped it
+
+
+def test_the_watchdog_shuts_the_sockets_of_every_passing_deadline():
+    from commentluv._net.deadline import Deadline, Watchdog
+
+    watchdog = Watchdog()
+    pairs = [socket.socketpair() for _ in range(3)]
+    deadlines = [Deadline(0.2 + 0.1 * i, watchdog=watchdog) for i in range(3)]
+    for deadline, (ours, _) in zip(deadlines, pairs, strict=True):
+        deadline.watch(ours)
+    deadlines[2].close()  # a lookup that ended in time: its socket is left alone
+    time.sleep(0.6)
+    assert [deadline.expired for deadline in deadlines] == [True, True, True]
+    for (ours, theirs), shut in zip(pairs, (True, True, False), strict=True):
+        if shut:
+            assert ours.recv(1) == b""  # shut down: a read ends at once
+        else:
+            theirs.send(b"x")
+            assert ours.recv(1) == b"x"  # still open
+        ours.close()
+        theirs.close()
+    watchdog.close()

@@ -302,3 +302,19 @@ def test_no_module_is_over_450_lines():
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > 450
     }
     assert long == {}
+
+
+def test_the_readme_configuration_example_shows_the_real_defaults():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index(
+        "from commentluv import AddressPolicy, CommentLuv, Freshness, Limits, Timeouts"
+    )
+    block = readme[start : readme.index("luv.backlink(", start)]
+    namespace: dict[str, object] = {}
+    exec(block, namespace)  # the README's own code, as a reader would paste it
+    luv = namespace["luv"]
+    assert isinstance(luv, CommentLuv)
+    default = CommentLuv()
+    for group in ("timeouts", "limits", "freshness", "policy"):
+        assert getattr(luv, group) == getattr(default, group), group
+    assert luv.user_agent == default.user_agent

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from ..errors import FetchTimeout
 if TYPE_CHECKING:
     import socket
 
-__all__ = ["Deadline"]
+__all__ = ["Deadline", "Watchdog"]
 
 
 class Deadline:
@@ -24,13 +26,21 @@ class Deadline:
     what bounds the whole lookup.
     """
 
-    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        watchdog: Watchdog | None = None,
+    ) -> None:
         self._clock = clock
         self.expires_at = clock() + seconds
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._expired = False
+        self._watchdog = watchdog  # shared by a client's lookups; else a timer of its own
         self._timer: threading.Timer | None = None
+        self._scheduled = False
 
     def remaining(self) -> float:
         """Seconds left (0 once passed)."""
@@ -48,16 +58,22 @@ class Deadline:
     def watch(self, sock: socket.socket) -> None:
         """Shut ``sock`` down when the deadline passes (at once if it already has)."""
         with self._lock:
-            if not self._expired and self.remaining() > 0:
+            live = not self._expired and self.remaining() > 0
+            first = live and not self._scheduled
+            if live:
                 self._sockets.add(sock)
-                if self._timer is None:
-                    self._timer = threading.Timer(self.remaining(), self._fire)
-                    self._timer.daemon = True
-                    self._timer.start()
-                return
-        _shutdown(sock)
+                self._scheduled = True
+            if first and self._watchdog is None:
+                self._timer = threading.Timer(self.remaining(), self.fire)
+                self._timer.daemon = True
+                self._timer.start()
+        if not live:
+            _shutdown(sock)
+        elif first and self._watchdog is not None:
+            self._watchdog.schedule(self)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
+        """The deadline has passed: shut its sockets down (the watchdog calls this)."""
         with self._lock:
             self._expired = True
             sockets, self._sockets = self._sockets, set()
@@ -77,6 +93,58 @@ class Deadline:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class Watchdog:
+    """One thread that shuts down the sockets of every :class:`Deadline` that passes, for
+    all the lookups of a client: a thread per lookup would cost more than the lookup's parse.
+    The thread starts with the first deadline scheduled and stops on :meth:`close`."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()  # ties never compare two deadlines
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def schedule(self, deadline: Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (deadline.expires_at, next(self._order), deadline))
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(
+                    target=self._run, name="commentluv-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def close(self) -> None:
+        """Stop the thread; deadlines still watched pass now. A later :meth:`schedule`
+        starts a new thread (a closed client that is used again stays guarded)."""
+        with self._wake:
+            self._closed = True
+            thread, self._thread = self._thread, None
+            due, self._due = self._due, []
+            self._wake.notify()
+        if thread is not None:
+            thread.join()
+        with self._wake:
+            self._closed = False
+        for _, _, deadline in due:
+            deadline.fire()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._closed:
+                    now = self._clock()
+                    if self._due and self._due[0][0] <= now:
+                        passed = heapq.heappop(self._due)[2]
+                        break
+                    self._wake.wait(self._due[0][0] - now if self._due else None)
+                else:
+                    return
+            passed.fire()  # outside the lock: it shuts sockets down
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -1,4 +1,4 @@
-"""The one module that opens sockets: :class:`HTTPTransport`, over ``requests`` and urllib3.
+"""The one module that opens sockets: :class:`HTTPTransport`, over urllib3.
 
 For every request it enforces the address policy on every address a name resolves to,
 connecting to the checked address so DNS cannot change its answer in between; arms each
@@ -9,7 +9,7 @@ abandon; and lets urllib3 decode only the content encodings it asked for.
 from __future__ import annotations
 
 import contextvars
-import http.cookiejar
+import ipaddress
 import logging
 import socket
 import threading
@@ -17,11 +17,18 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-import requests.adapters
+import certifi
+from urllib3 import BaseHTTPResponse, PoolManager, Timeout
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+    SSLError,
+)
 
 from ..errors import BlockedURL, CommentLuvError, FetchError, FetchTimeout
 from .deadline import Deadline
@@ -55,7 +62,7 @@ class _Scope:
     deadline: Deadline
 
 
-# urllib3 builds connections deep inside requests, with no way to pass per-request data down;
+# urllib3 builds connections deep inside its pools, with no way to pass per-request data down;
 # a context variable carries the current request's policy and deadline to them. It holds no
 # state between requests: HTTPTransport.send sets it and resets it around each request.
 _current_scope: contextvars.ContextVar[_Scope] = contextvars.ContextVar("commentluv_scope")
@@ -90,7 +97,9 @@ class _GuardedConnectionMixin:
 
 def _resolve(scope: _Scope, host: str, port: int, conn: Any) -> Sequence[str]:
     """Run the resolver in a daemon thread so that a hung DNS lookup cannot outlive the
-    deadline (getaddrinfo cannot be interrupted)."""
+    deadline (getaddrinfo cannot be interrupted). An address needs no resolving."""
+    if scope.resolver is system_resolver and _is_ip_address(host):
+        return [host]
     result: list[Sequence[str]] = []
     failure: list[BaseException] = []
 
@@ -109,6 +118,14 @@ def _resolve(scope: _Scope, host: str, port: int, conn: Any) -> Sequence[str]:
         error = failure[0] if failure else socket.gaierror(f"{host} has no address")
         raise NameResolutionError(host, conn, error)  # type: ignore[arg-type]
     return result[0]
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _connect(scope: _Scope, addresses: Sequence[str], port: int, conn: Any) -> socket.socket:
@@ -148,26 +165,16 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
-class _GuardedAdapter(requests.adapters.HTTPAdapter):
-    """An adapter whose connections go through the SSRF guard and the deadline watchdog."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _GuardedHTTPPool,
-            "https": _GuardedHTTPSPool,
-        }
-
-
 class HTTPTransport:
-    """The real transport: ``requests`` over guarded urllib3 connections. Thread-safe.
+    """The real transport: urllib3 pools of guarded connections. Thread-safe.
 
     ``connect_timeout``/``read_timeout`` bound each socket operation (the deadline bounds the
     whole lookup); ``resolver`` maps a host to the addresses to try (default: the system's);
-    ``verify`` is ``requests``' TLS setting (True, or a CA bundle path). No proxy, ``.netrc``,
-    CA bundle from the environment or cookie is ever used: a lookup is anonymous and goes
-    where the policy says. Each address policy gets its own connection pools, so a connection
-    opened under a permissive policy is never reused under a strict one.
+    ``verify`` checks TLS certificates against certifi's CA bundle (True), another bundle
+    (a path) or not at all (False: tests only). No proxy, ``.netrc`` or cookie is ever used: a
+    lookup is anonymous and goes where the policy says. Each address policy gets its own
+    connection pools, so a connection opened under a permissive policy is never reused under a
+    strict one.
     """
 
     def __init__(
@@ -182,7 +189,7 @@ class HTTPTransport:
         self.read_timeout = read_timeout
         self.resolver = resolver or system_resolver
         self.verify = verify
-        self._sessions: dict[AddressPolicy, requests.Session] = {}
+        self._pools: dict[AddressPolicy, PoolManager] = {}
         self._lock = threading.Lock()
 
     def send(
@@ -190,60 +197,94 @@ class HTTPTransport:
     ) -> TransportResponse:
         url = request.url
         remaining = deadline.remaining()
-        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        timeout = Timeout(
+            connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining)
+        )
         token = _current_scope.set(_Scope(policy, self.resolver, deadline))
         try:
-            response = self._session(policy).get(
+            response = self._pool(policy).urlopen(
+                "GET",
                 url,
-                headers=dict(request.headers),
-                stream=True,
-                allow_redirects=False,
+                headers={**_HEADERS, **request.headers},
+                redirect=False,
+                retries=False,
                 timeout=timeout,
-                verify=self.verify,
+                preload_content=False,
+                decode_content=True,
             )
         except CommentLuvError:
             raise
-        except requests.exceptions.Timeout as exc:
+        except NewConnectionError as exc:  # a subclass of ConnectTimeoutError, oddly
+            raise _failure(exc, url, deadline) from exc
+        except (ConnectTimeoutError, ReadTimeoutError) as exc:
             raise FetchTimeout("timed out", url=url) from exc
-        except requests.exceptions.SSLError as exc:
+        except SSLError as exc:
             raise FetchError("TLS handshake or certificate verification failed", url=url) from exc
-        except (requests.exceptions.RequestException, OSError) as exc:
-            if deadline.expired:
-                raise FetchTimeout("the lookup took longer than its deadline", url=url) from exc
-            raise FetchError(_describe_connection_error(exc), url=url) from exc
+        except (HTTPError, OSError) as exc:
+            raise _failure(exc, url, deadline) from exc
         finally:
             _current_scope.reset(token)
+        body = _Body(response, url, deadline)
+        reason = response.reason or ""
         return TransportResponse(
-            response.status_code,
-            response.headers,
-            _chunks(response, url, deadline),
-            reason=response.reason or "",
-            on_close=response.close,
+            response.status, response.headers, body, reason=reason, on_close=body.close
         )
 
     def close(self) -> None:
         with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            session.close()
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.clear()
 
-    def _session(self, policy: AddressPolicy) -> requests.Session:
+    def _pool(self, policy: AddressPolicy) -> PoolManager:
         with self._lock:
-            session = self._sessions.get(policy)
-            if session is None:
-                session = self._sessions[policy] = _guarded_session()
-            return session
+            pool = self._pools.get(policy)
+            if pool is None:
+                pool = self._pools[policy] = self._new_pool()
+            return pool
+
+    def _new_pool(self) -> PoolManager:
+        tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if self.verify else "CERT_NONE"}
+        if self.verify:
+            tls["ca_certs"] = self.verify if isinstance(self.verify, str) else certifi.where()
+        pool = PoolManager(num_pools=64, maxsize=4, block=False, **tls)
+        pool.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        return pool
 
 
-def _guarded_session() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # no proxies, .netrc or REQUESTS_CA_BUNDLE from the environment
-    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = _GuardedAdapter(max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers["Accept-Encoding"] = "gzip, deflate"  # see ACCEPTED_ENCODINGS
-    return session
+# Sent with every request: only what ACCEPTED_ENCODINGS lets urllib3 decode.
+_HEADERS = {"Accept-Encoding": "gzip, deflate"}
+
+
+class _Body:
+    """A response body, read in chunks under the deadline. A connection read to the end goes
+    back to its pool; one left with unread bytes is closed (they would start the next reply)."""
+
+    def __init__(self, response: BaseHTTPResponse, url: str, deadline: Deadline) -> None:
+        self.response = response
+        self.url = url
+        self.deadline = deadline
+        self.finished = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        # Checked when the body is first read: a redirect or an error status is handled first.
+        _check_encoding(self.response.headers.get("Content-Encoding", ""), self.url)
+        try:
+            yield from self.response.stream(CHUNK_SIZE, decode_content=True)
+        except CommentLuvError:
+            raise
+        except (HTTPError, OSError) as exc:
+            if self.deadline.expired:
+                raise FetchTimeout(
+                    "the lookup took longer than its deadline", url=self.url
+                ) from exc
+            raise FetchError(f"the connection broke while reading: {exc}", url=self.url) from exc
+        self.finished = True
+
+    def close(self) -> None:
+        if not self.finished:
+            self.response.close()
+        self.response.release_conn()
 
 
 def _check_encoding(header: str, url: str) -> None:
@@ -258,17 +299,10 @@ def _check_encoding(header: str, url: str) -> None:
         )
 
 
-def _chunks(response: requests.Response, url: str, deadline: Deadline) -> Iterator[bytes]:
-    # Checked when the body is first read: a redirect or an error status is handled first.
-    _check_encoding(response.headers.get("Content-Encoding", ""), url)
-    try:
-        yield from response.iter_content(chunk_size=CHUNK_SIZE)
-    except CommentLuvError:
-        raise
-    except (requests.exceptions.RequestException, OSError) as exc:
-        if deadline.expired:
-            raise FetchTimeout("the lookup took longer than its deadline", url=url) from exc
-        raise FetchError(f"the connection broke while reading: {exc}", url=url) from exc
+def _failure(exc: BaseException, url: str, deadline: Deadline) -> FetchError:
+    if deadline.expired:
+        return FetchTimeout("the lookup took longer than its deadline", url=url)
+    return FetchError(_describe_connection_error(exc), url=url)
 
 
 def _describe_connection_error(exc: BaseException) -> str:
