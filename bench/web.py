@@ -51,16 +51,21 @@ SECRET = os.urandom(32)
 
 
 class _Sites(BaseHTTPRequestHandler):
-    """``/blogN/`` links ``/blogN/feed.xml``; any other path is a tarpit (5 s, then 404)."""
+    """``/blogN/`` links ``/blogN/feed.xml``, each answered after the server's ``latency``;
+    any other path is a tarpit (5 s, then 404)."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body are two writes: with Nagle on, a kept-alive connection stalls 40 ms.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         match = re.fullmatch(r"/(blog\d+)/(feed\.xml)?", self.path)
         if match is None:
             time.sleep(5)
             self._send(404, b"not here", "text/plain")
-        elif match.group(2):
+            return
+        time.sleep(getattr(self.server, "latency", 0.0))
+        if match.group(2):
             self._send(200, FEED, "application/rss+xml")
         else:
             feed = f"/{match.group(1)}/feed.xml"
@@ -80,14 +85,17 @@ class _Sites(BaseHTTPRequestHandler):
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512  # hundreds of lookups may connect at once
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # the service hangs up on the tarpit when a lookup's deadline passes, as it should
 
 
 @contextmanager
-def loopback_sites() -> Iterator[str]:
+def loopback_sites(latency: float = 0.0) -> Iterator[str]:
+    """Serve the blogs on 127.0.0.1, each answer ``latency`` seconds late; yields the URL."""
     server = _QuietServer(("127.0.0.1", 0), _Sites)
+    server.latency = latency  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

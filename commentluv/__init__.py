@@ -4,7 +4,8 @@
     >>> commentluv.backlink("Jaden Daniels", "jadendaniels.example")   # doctest: +SKIP
     ".-= Jaden Daniels's last blog ..Addictions…You Can Overcome Them =-."
 
-:class:`CommentLuv` is the client (share one per process); the module-level
+:class:`CommentLuv` is the client (share one per process), :class:`AsyncCommentLuv` its
+asyncio twin (:mod:`commentluv.aio`); the module-level
 :func:`latest`, :func:`recent` and :func:`backlink` use a default client, which
 :func:`configure` or :func:`set_default_client` replace. Options live in
 :mod:`commentluv.config`, errors in :mod:`commentluv.errors`, caches in
@@ -44,11 +45,13 @@ from .models import ChoiceCheck, ChoiceReason, LookupResult, Post
 
 if TYPE_CHECKING:
     from ._net.http import HTTPTransport
+    from .aio import AsyncCommentLuv
 
 __all__ = [
     "STYLES",
     "AddCache",
     "AddressPolicy",
+    "AsyncCommentLuv",
     "BlockedURL",
     "Cache",
     "ChallengePage",
@@ -157,11 +160,15 @@ def backlink(
 
 
 def __getattr__(name: str) -> Any:
-    # The real transport imports requests: only when asked for.
+    # The real transport imports requests, the async client asyncio: only when asked for.
     if name == "HTTPTransport":
         from ._net.http import HTTPTransport
 
         return HTTPTransport
+    if name == "AsyncCommentLuv":
+        from .aio import AsyncCommentLuv
+
+        return AsyncCommentLuv
     raise AttributeError(f"module 'commentluv' has no attribute {name!r}")
 
 

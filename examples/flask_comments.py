@@ -1,34 +1,36 @@
-"""A Flask comment form that shows each commenter's latest post under their comment.
+"""A Flask comment form whose comments show their authors' latest (or chosen) post.
 
     python examples/flask_comments.py            # the sample blog + this app, on 127.0.0.1
     python examples/flask_comments.py --check    # post two comments, print the page, exit
 
-Offline: the commenter's site is the bundled sample blog, served on loopback. The lookup runs
-in the submit handler with a short deadline; commentluv never raises for lookup failures
-there: it returns None, the comment simply has no backlink, and the reason is logged (this
-example shows the log on stderr).
+``CommentLuvExt(app)`` mounts the comment-form service at /commentluv, gives templates the
+``commentluv_backlink`` filter and the ``commentluv_script()`` widget tag, and the save
+handler one call, ``luv.pick()``: the commenter's chosen post if it checks out against their
+feed, else their latest, within a short deadline. It never raises for lookup failures: the
+comment simply has no backlink, and the reason is logged (this example logs to stderr).
+Offline: the commenter's site is the bundled sample blog, served on loopback.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
+import secrets
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, redirect, render_template_string, request
-from markupsafe import Markup
-from sample_site import serve_sample_site
+from sample_site import example_arguments, serve_sample_site
 from werkzeug.wrappers import Response
 
-from commentluv import CommentLuv
+from commentluv import Post
+from commentluv.integrations.flask import CommentLuvExt
 
 
 @dataclass(frozen=True)
 class Comment:
     name: str
     text: str
-    backlink: Markup | None
+    post: Post | None
 
 
 PAGE = """<!doctype html>
@@ -36,20 +38,30 @@ PAGE = """<!doctype html>
 {% for comment in comments %}
   <article>
     <p><strong>{{ comment.name }}</strong>: {{ comment.text }}</p>
-    {% if comment.backlink %}<p class="commentluv">{{ comment.backlink }}</p>{% endif %}
+    {% if comment.post %}
+    <p class="commentluv">{{ comment.post | commentluv_backlink(comment.name) }}</p>
+    {% endif %}
   </article>
 {% endfor %}
 <form method="post">
-  <input name="name" placeholder="Name" required>
+  <input name="author" placeholder="Name" required>
   <input name="url" placeholder="Your blog (optional)" value="{{ sample_url }}">
   <textarea name="text" required></textarea>
   <button>Post comment</button>
+  {{ commentluv_script() }}
 </form>
 """
 
 
-def create_app(luv: CommentLuv, sample_url: str = "") -> Flask:
+def create_app(sample_url: str = "", **client_options: Any) -> Flask:
+    """The app; ``client_options`` are CommentLuv keywords (a test passes a transport)."""
     app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32),
+        COMMENTLUV_TIMEOUT=2.5,
+        COMMENTLUV_CLIENT_OPTIONS=client_options,
+    )
+    luv = CommentLuvExt(app)
     comments: list[Comment] = []
 
     @app.get("/")
@@ -58,38 +70,28 @@ def create_app(luv: CommentLuv, sample_url: str = "") -> Flask:
 
     @app.post("/")
     def submit() -> Response:
-        name = request.form.get("name", "").strip()[:100]
-        site = request.form.get("url", "").strip()
-        line = luv.backlink(name, site, style="card", fmt="html") if site else None
-        # commentluv escaped every piece of the line, so it is safe to mark it as markup.
-        backlink = Markup(line) if line else None
-        comments.append(Comment(name, request.form.get("text", ""), backlink))
+        picked = luv.pick()
+        name = request.form.get("author", "").strip()[:100]
+        comments.append(Comment(name, request.form.get("text", ""), picked and picked.post))
         return redirect("/", code=303)
 
     return app
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="post two comments and exit")
-    parser.add_argument("--port", type=int, default=5000)
-    args = parser.parse_args(argv)
     # Why a comment has no backlink is logged at INFO on the "commentluv" logger.
-    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    args = example_arguments(argv, __doc__, check="post two comments and exit", port=5000)
     # The sample blog is on loopback: only an example (or a test) allows private hosts.
-    with (
-        serve_sample_site() as sample_url,
-        CommentLuv(timeout=2.5, allow_private_hosts=True) as luv,
-    ):
-        app = create_app(luv, sample_url)
+    with serve_sample_site() as sample_url:
+        app = create_app(sample_url, allow_private_hosts=True)
         if not args.check:
             print(f"Sample blog at {sample_url}; comments at http://127.0.0.1:{args.port}/")
             app.run(host="127.0.0.1", port=args.port)
             return 0
         client = app.test_client()
-        client.post("/", data={"name": "Jaden Daniels", "url": sample_url, "text": "Hi!"})
+        client.post("/", data={"author": "Jaden Daniels", "url": sample_url, "text": "Hi!"})
         # A site that is not there: no backlink, and the log line says why.
-        client.post("/", data={"name": "Anon", "url": "127.0.0.1:9", "text": "Hello"})
+        client.post("/", data={"author": "Anon", "url": "127.0.0.1:9", "text": "Hello"})
         print(client.get("/").get_data(as_text=True))
     return 0
 

@@ -9,7 +9,9 @@ It is on loopback, which commentluv refuses unless the client allows private hos
 
 from __future__ import annotations
 
+import argparse
 import functools
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,3 +37,18 @@ def serve_sample_site(port: int = 0) -> Iterator[str]:
             yield f"http://127.0.0.1:{server.server_address[1]}/"
         finally:
             server.shutdown()
+
+
+def example_arguments(
+    argv: list[str], doc: str, *, check: str, port: int | None = None, level: int = logging.INFO
+) -> argparse.Namespace:
+    """An example's command line: ``--check`` (with ``check`` as its help) and, when the
+    example serves, ``--port``; logging to stderr at ``level``, where the examples say why
+    a comment has no backlink."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help=check)
+    if port is not None:
+        parser.add_argument("--port", type=int, default=port)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=level, format="%(name)s: %(levelname)s: %(message)s")
+    return args

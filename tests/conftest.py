@@ -308,3 +308,43 @@ def load_example(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def sample_url() -> Iterator[str]:
+    """The bundled sample blog (examples/sample-site) served on 127.0.0.1."""
+    load_example("sample_site")
+    from sample_site import serve_sample_site
+
+    with serve_sample_site() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def django_project(tmp_path_factory: pytest.TempPathFactory, sample_url: str) -> ModuleType:
+    """Django configured once for the session: the example project (examples/django_blog.py,
+    django-contrib-comments with the commentluv app) on a real SQLite file, migrated, with
+    a cache alias whose Redis is down for the cache adapter's tests."""
+    import socket
+
+    from django.conf import settings
+
+    project = load_example("django_blog")
+    if not settings.configured:
+        with socket.socket() as probe:  # a port nothing listens on: a Redis that is down
+            probe.bind(("127.0.0.1", 0))
+            dead_port = probe.getsockname()[1]
+        database = tmp_path_factory.mktemp("django") / "db.sqlite3"
+        project.configure(
+            str(database),
+            sample_url,
+            CACHES={
+                "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+                "down": {
+                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": f"redis://127.0.0.1:{dead_port}/0",
+                },
+            },
+        )
+        project.migrate()
+    return project

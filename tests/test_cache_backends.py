@@ -78,22 +78,8 @@ def doomed_redis(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def django_settings():
-    from django.conf import settings
-
-    if not settings.configured:
-        with socket.socket() as probe:  # a port nothing listens on: a Redis that is down
-            probe.bind(("127.0.0.1", 0))
-            dead_port = probe.getsockname()[1]
-        settings.configure(
-            CACHES={
-                "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-                "down": {
-                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                    "LOCATION": f"redis://127.0.0.1:{dead_port}/0",
-                },
-            }
-        )
+def django_settings(django_project):
+    return django_project
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis", "django"])

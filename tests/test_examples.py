@@ -9,8 +9,6 @@ import pytest
 from conftest import EXAMPLES
 from conftest import load_example as load
 
-from commentluv import CommentLuv
-
 
 def test_demo_prints_the_sample_blog_backlink(capsys):
     demo = load("demo")
@@ -41,10 +39,10 @@ def test_flask_handler_adds_an_escaped_backlink(web):
         <item><title>&lt;script&gt;alert(1)&lt;/script&gt;Hello</title>
         <link>https://jaden.example/hello/</link></item></channel></rss>""",
     )
-    app = flask_comments.create_app(CommentLuv(timeout=2, transport=web.transport))
+    app = flask_comments.create_app(timeout=2, transport=web.transport)
     client = app.test_client()
     answer = client.post(
-        "/", data={"name": "Jaden", "url": "https://jaden.example/", "text": "Nice!"}
+        "/", data={"author": "Jaden", "url": "https://jaden.example/", "text": "Nice!"}
     )
     assert answer.status_code == 303
     page = client.get("/").get_data(as_text=True)
@@ -56,11 +54,11 @@ def test_flask_handler_adds_an_escaped_backlink(web):
 def test_flask_handler_without_a_site_has_no_backlink(web):
     pytest.importorskip("flask")
     flask_comments = load("flask_comments")
-    app = flask_comments.create_app(CommentLuv(timeout=2, transport=web.transport))
+    app = flask_comments.create_app(timeout=2, transport=web.transport)
     client = app.test_client()
-    client.post("/", data={"name": "Anon", "url": "", "text": "Hi"})
+    client.post("/", data={"author": "Anon", "url": "", "text": "Hi"})
     page = client.get("/").get_data(as_text=True)
-    assert "Anon" in page and "commentluv" not in page
+    assert "Anon" in page and 'class="commentluv"' not in page
     assert web.requests == []
 
 
@@ -93,5 +91,15 @@ def test_comment_blog_checks_choices_with_one_command():
     # without a choice (JavaScript off) the latest post.
     assert 'rel="nofollow ugc">Morning Routines That Actually Stick</a>' in chooser
     assert "backlink" not in forger and "spam.example" not in page
+    assert 'rel="nofollow ugc">Addictions…You Can Overcome Them</a>' in no_js
+    assert "chosen post refused (not_offered)" in result.stderr
+
+
+def test_django_example_checks_choices_with_one_command():
+    pytest.importorskip("django_comments")
+    result = check_example("django_blog")
+    chooser, forger, no_js = result.stdout.split('<article class="comment">')[1:]
+    assert 'rel="nofollow ugc">Morning Routines That Actually Stick</a>' in chooser
+    assert "<a " not in forger.split("</article>")[0]
     assert 'rel="nofollow ugc">Addictions…You Can Overcome Them</a>' in no_js
     assert "chosen post refused (not_offered)" in result.stderr

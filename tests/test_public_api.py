@@ -28,6 +28,7 @@ PUBLIC_NAMES = [
     "STYLES",
     "AddCache",
     "AddressPolicy",
+    "AsyncCommentLuv",
     "BlockedURL",
     "Cache",
     "ChallengePage",
