@@ -11,8 +11,8 @@ reading of a page), :mod:`.links` (a page's feed links, with page decoding by
 blog), :mod:`.rank` (ranking, comments and off-topic feeds, one candidate per feed),
 :mod:`.platforms` (the blogging platform and its usual feed URLs) and :mod:`.finder` (the
 search, within a request budget, over fetches the caller makes).
-Importing this package imports bs4; nothing imports it at ``import
-commentluv`` time.
+Importing this package imports nothing heavy (lxml only once a page is parsed); nothing
+imports it at ``import commentluv`` time.
 """
 
 from __future__ import annotations

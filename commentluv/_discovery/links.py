@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
-from bs4.element import Tag
-
 from .._feeds.decode import decode_page
 from .._text import clean_text
 from .._urls import safe_http_url
@@ -30,7 +28,7 @@ from .rank import (
     same_site,
 )
 from .sniff import media_type, sniff_feed
-from .tags import attribute, base_url, parse_tags, parse_window
+from .tags import PageTag, attribute, base_url, parse_tags, parse_window
 
 __all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "head_end"]
 
@@ -170,7 +168,7 @@ def find_feed_links(
     )
 
 
-def _generators(tags: list[Tag]) -> list[str]:
+def _generators(tags: list[PageTag]) -> list[str]:
     """The contents of the page's ``<meta name="generator">`` tags."""
     return [
         attribute(tag, "content")
@@ -179,7 +177,7 @@ def _generators(tags: list[Tag]) -> list[str]:
     ]
 
 
-def _canonical(tag: Tag, base: str | None) -> str | None:
+def _canonical(tag: PageTag, base: str | None) -> str | None:
     if tag.name != "link" or "canonical" not in attribute(tag, "rel").lower().split():
         return None
     return safe_http_url(attribute(tag, "href"), base)
@@ -189,7 +187,7 @@ def _clean_title(value: str) -> str | None:
     return clean_text(value, _MAX_TITLE_CHARS, markup=False) or None
 
 
-def _link_candidate(tag: Tag, base: str | None) -> Candidate | None:
+def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
     url = _target(tag, base)
     type_attr = attribute(tag, "type").strip().lower()
     if url is None or not _declares_feed(tag, type_attr, url):
@@ -197,7 +195,7 @@ def _link_candidate(tag: Tag, base: str | None) -> Candidate | None:
     return Candidate(url, _clean_title(attribute(tag, "title")), type_attr or None, "link")
 
 
-def _target(tag: Tag, base: str | None) -> str | None:
+def _target(tag: PageTag, base: str | None) -> str | None:
     """The tag's absolute http(s) ``href``, unless it is an API endpoint or a sitemap."""
     url = safe_http_url(attribute(tag, "href"), base)
     if url is None:
@@ -206,7 +204,7 @@ def _target(tag: Tag, base: str | None) -> str | None:
     return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}") else url
 
 
-def _declares_feed(tag: Tag, declared_type: str, url: str) -> bool:
+def _declares_feed(tag: PageTag, declared_type: str, url: str) -> bool:
     """Whether a ``<link>`` or ``<a>`` says, by ``rel`` and ``type``, that it points to a feed."""
     rels = set(attribute(tag, "rel").lower().split())
     if not rels & _FEED_RELS or "stylesheet" in rels:
@@ -219,7 +217,7 @@ def _declares_feed(tag: Tag, declared_type: str, url: str) -> bool:
     return not essence and "feed" in rels and looks_like_feed_url(url)
 
 
-def _anchor_candidate(tag: Tag, base: str | None, page: SplitResult | None) -> Candidate | None:
+def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) -> Candidate | None:
     url = _target(tag, base)
     if url is None:
         return None
@@ -238,9 +236,6 @@ def _anchor_candidate(tag: Tag, base: str | None, page: SplitResult | None) -> C
     return Candidate(url, label, type_attr or None, "anchor")
 
 
-def _anchor_label(tag: Tag) -> str:
+def _anchor_label(tag: PageTag) -> str:
     """An anchor's text, else its title, else the alt text of an image in it (an RSS icon)."""
-    text = tag.get_text(" ", strip=True)[:_MAX_TITLE_CHARS]
-    image = tag.find("img")
-    alt = attribute(image, "alt") if isinstance(image, Tag) else ""
-    return text or attribute(tag, "title") or alt
+    return tag.text[:_MAX_TITLE_CHARS] or attribute(tag, "title") or tag.image_alt

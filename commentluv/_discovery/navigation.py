@@ -7,11 +7,9 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from bs4.element import Tag
-
 from .._urls import safe_http_url
 from .rank import looks_like_feed_url, path_segments, same_site
-from .tags import attribute
+from .tags import PageTag, attribute
 
 __all__ = ["BLOG_WORDS", "blog_pages", "meta_refresh", "page_key"]
 
@@ -39,7 +37,7 @@ _MAX_LABEL_WORDS = 3  # "Read the news about our products" is not a menu entry
 _WORD_RE = re.compile(r"\w+")
 
 
-def meta_refresh(tags: list[Tag], base: str | None) -> str | None:
+def meta_refresh(tags: list[PageTag], base: str | None) -> str | None:
     """The URL the first ``<meta http-equiv="refresh">`` moves on to within 10 seconds,
     resolved against ``base`` but not checked (a refused one is the caller's to refuse);
     None when there is none or it only reloads the page."""
@@ -73,7 +71,7 @@ def _refresh_target(content: str) -> str | None:
     return rest.strip() or None
 
 
-def blog_pages(tags: list[Tag], base: str | None, page: SplitResult | None) -> tuple[str, ...]:
+def blog_pages(tags: list[PageTag], base: str | None, page: SplitResult | None) -> tuple[str, ...]:
     """Same-site ``<a>`` links that name a blog by path or text, in that order, each once,
     without the page itself and feed-like links (those are feed candidates)."""
     if page is None:
@@ -93,7 +91,7 @@ def blog_pages(tags: list[Tag], base: str | None, page: SplitResult | None) -> t
         segments = path_segments(unquote(parts.path).lower())
         if segments and segments[-1] in BLOG_WORDS:
             by_path.append(url)
-        elif _names_a_blog(tag.get_text(" ", strip=True)):
+        elif _names_a_blog(tag.text):
             by_label.append(url)
         else:
             continue

@@ -88,6 +88,7 @@ _W3CDTF_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:
 # without its ";"): such text cleans differently as markup and as plain text.
 _MAYBE_MARKUP_RE = re.compile(r"<|&[#A-Za-z0-9]")
 # feedparser's own clean-up of "http:///x" before joining a link with its base.
+_ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/]", re.IGNORECASE)
 _URI_FIXER_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 
 
@@ -368,6 +369,8 @@ def _join(base: str, href: str) -> str:
     """feedparser's resolution of a link against its base (the feed URL: no xml:base here)."""
     if not href:
         raise Unsupported("an empty link: feedparser keeps it empty, urljoin would not")
+    if _ABSOLUTE_HTTP_RE.match(href):
+        return href  # what the fixer and urljoin would give back (most feeds' links)
     try:
         return urljoin(base, _URI_FIXER_RE.sub(r"\1\3", href))
     except ValueError as exc:

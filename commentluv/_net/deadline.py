@@ -110,13 +110,15 @@ class Watchdog:
 
     def schedule(self, deadline: Deadline) -> None:
         with self._wake:
+            sooner = not self._due or deadline.expires_at < self._due[0][0]
             heapq.heappush(self._due, (deadline.expires_at, next(self._order), deadline))
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(
                     target=self._run, name="commentluv-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._wake.notify()
+            elif sooner:  # else it already wakes up in time: a wakeup costs a context switch
+                self._wake.notify()
 
     def close(self) -> None:
         """Stop the thread; deadlines still watched pass now. A later :meth:`schedule`
