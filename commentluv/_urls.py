@@ -32,6 +32,14 @@ _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
+# A URL that is canonical as written, the way most feed and page links come: lower-case
+# scheme and host name (labels of letters, digits and inner hyphens, the last one starting
+# with a letter: no IP address spelling), and only characters that quoting keeps as they are.
+_CANONICAL_RE = re.compile(
+    r"(https?)://((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?)"
+    r"(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*)?"
+    r"(\?[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?(#[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?"
+)
 
 
 def normalize_site_url(raw: str) -> str:
@@ -196,6 +204,27 @@ def _parse_ipv4_part(part: str, *, strict: bool) -> int | None:
     return None
 
 
+def _already_canonical(href: str, keep_fragment: bool) -> str | None:
+    """``href`` in its canonical form when it is canonical but for its default port, an
+    empty path or its fragment; None when only the full treatment can say (see tests: both
+    give the same answer)."""
+    match = _CANONICAL_RE.fullmatch(href)
+    if match is None or len(href) > MAX_URL_LENGTH:
+        return None
+    scheme, host, port, path, query, fragment = match.groups()
+    if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+        return None
+    if port is not None:
+        if int(port) > 65535:
+            return None
+        if int(port) != _DEFAULT_PORTS[scheme]:
+            host = f"{host}:{port}"
+    # An empty query or fragment ("?", "#") is dropped, as urlunsplit drops it.
+    query = query if query and query != "?" else ""
+    fragment = fragment if keep_fragment and fragment and fragment != "#" else ""
+    return f"{scheme}://{host}{path or '/'}{query}{fragment}"
+
+
 def safe_http_url(
     href: str | None, base: str | None = None, *, keep_fragment: bool = False
 ) -> str | None:
@@ -208,6 +237,12 @@ def safe_http_url(
     """
     if not href:
         return None
+    canonical = _already_canonical(href, keep_fragment)
+    return canonical if canonical is not None else _resolved(href, base, keep_fragment)
+
+
+def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
+    """:func:`safe_http_url` the long way: for what is not canonical as written."""
     text = _URL_WHITESPACE_RE.sub("", href).strip()
     if not text or _FORBIDDEN_CHARS_RE.search(text) or len(text) > MAX_URL_LENGTH:
         return None

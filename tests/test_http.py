@@ -377,3 +377,31 @@ def test_the_watchdog_shuts_the_sockets_of_every_passing_deadline():
         ours.close()
         theirs.close()
     watchdog.close()
+
+
+def test_resolver_threads_are_reused_and_a_hung_one_is_left_behind():
+    from commentluv._net.deadline import Deadline
+
+    calls = []
+
+    def resolver(host, port):
+        calls.append(host)
+        if host == "hung.example":
+            time.sleep(1.5)
+        return ["127.0.0.1"]
+
+    fetcher = make_fetcher(resolver=resolver)
+    before = {t for t in threading.enumerate() if t.name == "commentluv-dns"}
+    for n in range(10):  # a new connection each: the port answers nothing, fast
+        with Deadline(2) as deadline, pytest.raises(FetchError):
+            fetcher.get(f"http://site{n}.example:9/", deadline=deadline, max_bytes=MiB)
+    threads = {t for t in threading.enumerate() if t.name == "commentluv-dns"} - before
+    assert len(calls) == 10 and len(threads) == 1  # one thread served all ten
+    started = time.monotonic()
+    with Deadline(0.5) as deadline, pytest.raises(FetchTimeout):
+        fetcher.get("http://hung.example:9/", deadline=deadline, max_bytes=MiB)
+    assert time.monotonic() - started < 0.8  # the lookup did not wait for the hung resolver
+    with Deadline(2) as deadline, pytest.raises(FetchError):
+        fetcher.get("http://after.example:9/", deadline=deadline, max_bytes=MiB)
+    assert calls[-1] == "after.example"  # answered by another thread meanwhile
+    fetcher.close()

@@ -1,6 +1,15 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from commentluv._urls import MAX_URL_LENGTH, canonical_host, normalize_site_url, safe_http_url
+from commentluv._urls import (
+    MAX_URL_LENGTH,
+    _already_canonical,
+    _resolved,
+    canonical_host,
+    normalize_site_url,
+    safe_http_url,
+)
 from commentluv.errors import InvalidURL
 
 
@@ -140,3 +149,43 @@ def test_safe_http_url_keeps_fragments_only_when_asked():
     link = "https://blog.example/post/#comment-12"
     assert safe_http_url(link) == "https://blog.example/post/"
     assert safe_http_url(link, keep_fragment=True) == link
+
+
+# The fast path for links that are canonical as written must answer as the long way does.
+
+_URL_CHARS = "abcxyz019-./%:@!$&'()*+,;=_~?#ABZ"
+
+
+@settings(max_examples=1000)
+@given(
+    scheme=st.sampled_from(["http", "https"]),
+    labels=st.lists(
+        st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True),
+        min_size=0,
+        max_size=3,
+    ),
+    last=st.from_regex(r"[a-z](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True),
+    port=st.one_of(st.none(), st.integers(1, 70000)),
+    rest=st.text(alphabet=_URL_CHARS, max_size=40),
+    keep_fragment=st.booleans(),
+)
+def test_the_canonical_fast_path_agrees_with_the_long_way(
+    scheme, labels, last, port, rest, keep_fragment
+):
+    host = ".".join([*labels, last])
+    url = f"{scheme}://{host}{f':{port}' if port else ''}{'/' if rest[:1] not in ('/', '?', '#', '') else ''}{rest}"
+    fast = _already_canonical(url, keep_fragment)
+    if fast is not None:
+        assert fast == _resolved(url, None, keep_fragment), url
+        assert _resolved(url, "https://base.example/x/", keep_fragment) == fast
+
+
+def test_the_fast_path_takes_typical_links_and_leaves_the_rest():
+    assert _already_canonical("https://jaden.example/2026/11/post-3/", True) == (
+        "https://jaden.example/2026/11/post-3/"
+    )
+    assert _already_canonical("http://jaden.example:80", False) == "http://jaden.example/"
+    for odd in ["HTTP://a.example/", "http://A.example/", "http://127.0.0.1/", "http://0x7f.1/",
+                "http://a.example/ x", "http://a_b.example/", "http://a.example./", "feed://a.example/",
+                "http://xn--fa-hia.de/\u00e9", "http://-a.example/"]:  # fmt: skip
+        assert _already_canonical(odd, False) is None, odd

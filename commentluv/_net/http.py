@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import logging
+import queue
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -58,7 +59,7 @@ def system_resolver(host: str, port: int) -> list[str]:
 @dataclass(frozen=True)
 class _Scope:
     policy: AddressPolicy
-    resolver: Resolver
+    resolvers: _ResolverThreads
     deadline: Deadline
 
 
@@ -96,28 +97,80 @@ class _GuardedConnectionMixin:
 
 
 def _resolve(scope: _Scope, host: str, port: int, conn: Any) -> Sequence[str]:
-    """Run the resolver in a daemon thread so that a hung DNS lookup cannot outlive the
-    deadline (getaddrinfo cannot be interrupted). An address needs no resolving."""
-    if scope.resolver is system_resolver and _is_ip_address(host):
+    """The addresses of ``host``, resolved in a thread so that a hung DNS lookup cannot
+    outlive the deadline (getaddrinfo cannot be interrupted). An address needs no resolving."""
+    resolvers = scope.resolvers
+    if resolvers.resolver is system_resolver and _is_ip_address(host):
         return [host]
-    result: list[Sequence[str]] = []
-    failure: list[BaseException] = []
+    try:
+        addresses = resolvers.resolve(host, port, timeout=scope.deadline.remaining())
+    except TimeoutError:
+        raise ConnectTimeoutError(conn, f"resolving {host} took longer than the deadline") from None
+    except Exception as exc:
+        raise NameResolutionError(host, conn, _as_os_error(exc)) from exc
+    if not addresses:
+        raise NameResolutionError(host, conn, socket.gaierror(f"{host} has no address"))
+    return addresses
 
-    def work() -> None:
+
+def _as_os_error(exc: Exception) -> socket.gaierror:
+    # urllib3 wants the resolver's failure as a socket error; a custom resolver may raise any.
+    return exc if isinstance(exc, socket.gaierror) else socket.gaierror(str(exc))
+
+
+class _ResolverThreads:
+    """Threads that run ``resolver``, each kept for the next lookup once done (starting a
+    thread costs five handoffs to a live one). A thread stuck in a hung lookup is left to
+    finish on its own: the lookup that waited on it has given up at its deadline."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._idle: list[queue.SimpleQueue[_Job | None]] = []
+        self._lock = threading.Lock()
+
+    def resolve(self, host: str, port: int, *, timeout: float) -> Sequence[str]:
+        """The resolver's answer; TimeoutError after ``timeout``; the resolver's error."""
+        with self._lock:
+            jobs = self._idle.pop() if self._idle else None
+        if jobs is None:
+            jobs = queue.SimpleQueue()
+            threading.Thread(
+                target=self._serve, args=(jobs,), name="commentluv-dns", daemon=True
+            ).start()
+        answer: queue.SimpleQueue[tuple[Sequence[str] | None, BaseException | None]] = (
+            queue.SimpleQueue()
+        )
+        jobs.put((host, port, answer))
         try:
-            result.append(scope.resolver(host, port))
-        except BaseException as exc:  # handed to the waiting thread
-            failure.append(exc)
+            addresses, error = answer.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError from None
+        if error is not None:
+            raise error
+        return addresses or []
 
-    thread = threading.Thread(target=work, name="commentluv-dns", daemon=True)
-    thread.start()
-    thread.join(scope.deadline.remaining())
-    if thread.is_alive():
-        raise ConnectTimeoutError(conn, f"resolving {host} took longer than the deadline")
-    if failure or not result or not result[0]:
-        error = failure[0] if failure else socket.gaierror(f"{host} has no address")
-        raise NameResolutionError(host, conn, error)  # type: ignore[arg-type]
-    return result[0]
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for jobs in idle:
+            jobs.put(None)
+
+    def _serve(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
+        while (job := jobs.get()) is not None:
+            host, port, answer = job
+            try:
+                answer.put((self.resolver(host, port), None))
+            except Exception as exc:  # handed to the waiting lookup
+                answer.put((None, exc))
+            with self._lock:
+                if len(self._idle) >= _IDLE_RESOLVERS:
+                    return
+                self._idle.append(jobs)
+
+
+# host, port, and where the answer (addresses, error) goes.
+_Job = tuple[str, int, "queue.SimpleQueue[tuple[Sequence[str] | None, BaseException | None]]"]
+_IDLE_RESOLVERS = 8
 
 
 def _is_ip_address(host: str) -> bool:
@@ -189,6 +242,7 @@ class HTTPTransport:
         self.read_timeout = read_timeout
         self.resolver = resolver or system_resolver
         self.verify = verify
+        self._resolvers = _ResolverThreads(self.resolver)
         self._pools: dict[AddressPolicy, PoolManager] = {}
         self._lock = threading.Lock()
 
@@ -200,7 +254,7 @@ class HTTPTransport:
         timeout = Timeout(
             connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining)
         )
-        token = _current_scope.set(_Scope(policy, self.resolver, deadline))
+        token = _current_scope.set(_Scope(policy, self._resolvers, deadline))
         try:
             response = self._pool(policy).urlopen(
                 "GET",
@@ -235,6 +289,7 @@ class HTTPTransport:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             pool.clear()
+        self._resolvers.close()
 
     def _pool(self, policy: AddressPolicy) -> PoolManager:
         with self._lock:
