@@ -334,8 +334,10 @@ def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site
     site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
     site.add("/feed", "<rss version='2.0'><channel><item><title>t</title>"
              "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
+    before = set(threading.enumerate())  # other tests' unclosed clients keep theirs
     with CommentLuv(allow_private_hosts=True, cache=NullCache()) as luv:
         luv.latest(site.url + "/")  # the watchdog thread starts here
+        ours = [t for t in set(threading.enumerate()) - before if t.name == "commentluv-watchdog"]
         started = []
         real_start = threading.Thread.start
 
@@ -351,7 +353,7 @@ def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site
         finally:
             threading.Thread.start = real_start  # type: ignore[method-assign]
         assert started == []
-    assert not any(t.name == "commentluv-watchdog" for t in threading.enumerate())
+    assert len(ours) == 1 and not ours[0].is_alive()
 
 
 def test_the_watchdog_shuts_the_sockets_of_every_passing_deadline():

@@ -78,5 +78,6 @@ def test_importing_commentluv_imports_neither_pure_package() -> None:
 
 
 def test_importing_discovery_imports_no_feed_parser_or_http_stack() -> None:
-    heavy = {"feedparser", "requests", "urllib3"}  # bs4 (and with it lxml, its optional parser) is fine
+    # bs4 (and with it lxml, its optional parser) is fine
+    heavy = {"feedparser", "requests", "urllib3"}
     assert imported_after("import commentluv._discovery", heavy) == []
