@@ -20,6 +20,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from hypothesis import HealthCheck, settings
+from redis_support import RedisServer
 
 from commentluv import CommentLuvError, FetchError, MockResponse, MockTransport, Request
 
@@ -144,6 +145,21 @@ def site() -> Iterator[LoopbackSite]:
     finally:
         server.server.shutdown()
         server.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def doomed_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A server of the test's own: for tests that stop it, or share nothing with others."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
