@@ -1,5 +1,5 @@
-"""The index capability (IndexCache) of each backend against real storage: the memory cache,
-a SQLite file, a redis-server on 127.0.0.1."""
+"""The index capability (IndexCache) of each backend against real storage (the memory cache,
+a SQLite file, a redis-server on 127.0.0.1), and the store's index of sites on each."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+from commentluv import Freshness, NotFound, Post
+from commentluv._store import INDEX, SiteStore
 from commentluv.cache import IndexCache, MemoryCache
 from commentluv.cache.redis import RedisCache
 from commentluv.cache.sqlite import SQLiteCache
@@ -126,3 +128,60 @@ def test_a_redis_that_is_down_gives_an_empty_index(doomed_redis):
     cache.index_count("sites", {"s": 1})
     assert cache.index_due("sites", NOW + 1, 10) == []
     assert cache.index_prune("sites", NOW + 1) == 0
+
+
+# The store's index of sites
+
+
+class Clock:
+    now = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(indexed):
+    return SiteStore(indexed, Freshness(posts_ttl=600, stale_ttl=600, feed_ttl=0), Clock())
+
+
+def write(store, site):
+    post = Post("t", f"{site}p/", None, f"{site}feed/", site)
+    return store.write_posts(site, post.feed_url, [post], etag=None, last_modified=None)
+
+
+def test_the_store_files_each_written_site_by_when_it_goes_stale(store):
+    write(store, "https://a.example/")
+    write(store, "https://b.example/")
+    for _ in range(3):
+        store.count_view("https://b.example/")
+    store.count_view("https://a.example/")
+    store.flush_views()
+    assert store.due(599, 10) == []  # fresh for 600 s
+    assert store.due(601, 10) == ["https://b.example/", "https://a.example/"]
+    entry = store.read("https://a.example/")
+    store.extend("https://a.example/", entry, 3600)  # a 304: fresh for longer, reads reset
+    assert store.due(601, 10) == ["https://b.example/"]
+    store.write_failure("https://b.example/", NotFound("HTTP 404", status=404))
+    assert store.cache.index_due(INDEX, NOW + 10_000, 10) == []  # a failure leaves the index
+
+
+def test_sites_whose_entries_expired_are_dropped_from_the_index(store):
+    write(store, "https://a.example/")
+    store.count_view("https://a.example/")
+    store.flush_views()
+    store.clock.now += 600 + 1200 + 1  # past fresh_until + entry_ttl
+    assert store.due(60, 10) == []
+    write(store, "https://a.example/")  # filed again, uncounted
+    store.count_view("https://a.example/")
+    store.flush_views()
+    assert store.due(601, 10) == ["https://a.example/"]
+
+
+def test_a_claim_holds_until_the_site_is_written(store):
+    assert store.claim_refresh("https://a.example/")
+    assert not store.claim_refresh("https://a.example/")
+    write(store, "https://a.example/")
+    assert store.claim_refresh("https://a.example/")
+    store.release_claim("https://a.example/")
+    assert store.claim_refresh("https://a.example/")
