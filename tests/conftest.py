@@ -47,6 +47,8 @@ class Route:
     drip: int = 1
     # Called with the request handler instead of the fields above.
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+    # Seconds to wait before answering (a slow or distant site).
+    delay: float = 0.0
 
 
 @dataclass
@@ -84,6 +86,8 @@ class LoopbackSite:
                         Hit(self.path, {k.lower(): v for k, v in self.headers.items()})
                     )
                 route = site.routes.get(self.path)
+                if route is not None and route.delay:
+                    time.sleep(route.delay)
                 if route is None:
                     self._answer(Route(b"<html><body>not found</body></html>", status=404))
                 elif route.handler is not None:

@@ -1,0 +1,1 @@
+"""Integrations with frameworks and task queues: thin layers over the public API."""
