@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from cache_support import RedisServer
 from hypothesis import HealthCheck, settings
-from redis_support import RedisServer
 
 from commentluv import CommentLuvError, FetchError, MockResponse, MockTransport, Request
 

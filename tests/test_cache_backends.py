@@ -17,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cache_support import open_backend
 
 from commentluv import CommentLuv
-from commentluv.cache import AddCache, MemoryCache
+from commentluv.cache import AddCache
 from commentluv.cache._support import dumps
 from commentluv.cache.django import DjangoCache
 from commentluv.cache.redis import RedisCache
@@ -50,19 +51,12 @@ def django_settings():
 
 @pytest.fixture(params=["memory", "sqlite", "redis", "django"])
 def backend(request, tmp_path):
-    if request.param == "memory":
-        yield MemoryCache()
-    elif request.param == "sqlite":
-        cache = SQLiteCache(tmp_path / "cache.sqlite3")
-        yield cache
-        cache.close()
-    elif request.param == "redis":
-        cache = RedisCache(request.getfixturevalue("redis_server").url, prefix=f"{tmp_path.name}:")
-        yield cache
-        cache.close()
-    else:
+    if request.param == "django":
         request.getfixturevalue("django_settings")
         yield DjangoCache()
+        return
+    with open_backend(request.param, request, tmp_path) as cache:
+        yield cache
 
 
 def test_get_set_delete(backend):

@@ -5,6 +5,7 @@ SIGKILL mid-batch loses nothing, beat re-warms the sites that are read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -49,15 +50,17 @@ class Worker:
             "CLTEST_POSTS_TTL": str(posts_ttl),
             "CLTEST_REWARM_EVERY": str(rewarm_every),
         }
+        # A session of its own: the kill reaches its children too (--beat runs in one).
         self.process = subprocess.Popen(command, cwd=TESTS, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.STDOUT)  # fmt: skip
+                                        stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
         wait_for(lambda: self.log.exists() and " ready." in self.log.read_text(), 60, self.text)
 
     def text(self) -> str:
         return self.log.read_text() if self.log.exists() else "(no log)"
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
 
@@ -85,8 +88,7 @@ def workers(redis, tmp_path) -> Iterator[Callable[..., Worker]]:
 
     yield start
     for worker in started:
-        if worker.process.poll() is None:
-            worker.kill()
+        worker.kill()
 
 
 def blogs(site, count: int, *, delay: float = 0.0) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from cache_support import open_backend
 
 from commentluv import Freshness, NotFound, Post
 from commentluv._store import INDEX, SiteStore
@@ -18,16 +19,8 @@ NOW = 1_800_000_000.0
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
 def indexed(request, tmp_path):
-    if request.param == "memory":
-        yield MemoryCache()
-    elif request.param == "sqlite":
-        cache = SQLiteCache(tmp_path / "cache.sqlite3")
+    with open_backend(request.param, request, tmp_path) as cache:
         yield cache
-        cache.close()
-    else:
-        cache = RedisCache(request.getfixturevalue("redis_server").url, prefix=f"{tmp_path.name}:")
-        yield cache
-        cache.close()
 
 
 def test_due_members_come_most_counted_first_and_uncounted_ones_not_at_all(indexed):

@@ -1,5 +1,5 @@
-"""A real redis-server for the tests (the fixtures ``redis_server`` and ``doomed_redis``
-are in conftest.py)."""
+"""Real cache backends for the tests: a redis-server of their own (the fixtures
+``redis_server`` and ``doomed_redis`` are in conftest.py) and :func:`open_backend`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from commentluv.cache import MemoryCache
+from commentluv.cache.redis import RedisCache
+from commentluv.cache.sqlite import SQLiteCache
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -43,3 +50,20 @@ class RedisServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+@contextmanager
+def open_backend(kind: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Any]:
+    """A ``memory``, ``sqlite`` (a file in ``folder``) or ``redis`` cache (the session's
+    server, keys under a prefix of the test's own), closed afterwards."""
+    if kind == "memory":
+        yield MemoryCache()
+        return
+    if kind == "sqlite":
+        cache: SQLiteCache | RedisCache = SQLiteCache(folder / "cache.sqlite3")
+    else:
+        cache = RedisCache(request.getfixturevalue("redis_server").url, prefix=f"{folder.name}:")
+    try:
+        yield cache
+    finally:
+        cache.close()
