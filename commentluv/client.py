@@ -10,11 +10,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._behind import Behind
 from ._choice import MAX_CHOICES, ChoiceSigner
 from ._net.deadline import Deadline, Watchdog
 from ._singleflight import SingleFlight
@@ -60,7 +61,8 @@ class CommentLuv:
     passed in is not closed by :meth:`close`. ``clock`` is the wall clock cache freshness
     (and a choice token's expiry) is judged by. ``choice_secret`` (str or bytes, 16 bytes or
     more, kept private) signs and checks the comment form's choice tokens: see
-    :meth:`verify_choice`.
+    :meth:`verify_choice`. ``refresher`` hands background refreshes to a task queue: see
+    :meth:`cached` and ``commentluv.integrations.celery``.
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class CommentLuv:
         resolver: Resolver | None = None,
         clock: Callable[[], float] = time.time,
         choice_secret: str | bytes | None = None,
+        refresher: Callable[[str], Any] | None = None,
         **shorthands: Unpack[Shorthands],
     ) -> None:
         unknown = sorted(set(shorthands) - set(SHORTHANDS))
@@ -95,9 +98,9 @@ class CommentLuv:
         # Commenters' URLs repeat: skip re-normalising them on every lookup.
         self._site = functools.lru_cache(maxsize=1024)(self._check_site)
         # Threads start on the first background refresh, never on a cache hit.
-        self._executor = ThreadPoolExecutor(
-            max_workers=min(4, self.limits.max_workers), thread_name_prefix="commentluv-refresh"
-        )
+        fetch = functools.partial(self._fetch, seconds=self.timeouts.total, force=False)
+        workers = min(4, self.limits.max_workers)
+        self._behind = Behind(self._store, self._flight, fetch, workers, refresher)
         self._transport = transport
         self._resolver = resolver
         self._fetcher_instance: Fetcher | None = None
@@ -113,7 +116,7 @@ class CommentLuv:
 
     def close(self) -> None:
         """Wait for background refreshes, then close the connections this client opened."""
-        self._executor.shutdown(wait=True)
+        self._behind.close()
         with self._fetcher_lock:
             if self._fetcher_instance is not None and self._transport is None:
                 self._fetcher_instance.close()
@@ -162,20 +165,38 @@ class CommentLuv:
         refresh, as in :meth:`lookup`. A URL that may not be looked up gives its error."""
         _check_limit(limit)
         try:
-            return self._from_cache(self._site(url), limit)
+            site = self._site(url)
         except CommentLuvError as exc:
             return LookupResult((), exc, cached=False)
+        self._behind.viewed(site)
+        return self._from_cache(site, limit)
 
     def cached(self, url: str) -> Post | None:
         """The newest post the cache holds for ``url``, fresh or stale, else None.
 
         Never touches the network and never raises for a bad URL: made for render paths.
+        With a ``refresher`` (a task queue), a miss or a stale entry is passed to it, as the
+        normalised site URL, on a background thread (one queued per site until refreshed,
+        across the processes sharing the cache; a stale entry read by the other methods
+        goes there too), and reads are counted for :meth:`claim_due_refreshes`.
         """
         try:
-            entry = self._store.read(self._site(url))
+            site = self._site(url)
         except CommentLuvError:
             return None
+        entry = self._store.read(site)
+        self._behind.viewed(site)
+        if self._behind.queued and not self._store.is_fresh(entry):
+            self._behind.refresh(site)
         return entry.posts(1)[0] if isinstance(entry, SiteEntry) else None
+
+    def claim_due_refreshes(self, within: float, *, limit: int = 1000) -> list[str]:
+        """Up to ``limit`` sites (normalised URLs) whose posts stop being fresh within
+        ``within`` seconds and that were read through a client with a ``refresher`` since
+        their last refresh, most read first; each is claimed as queued, so left out of the
+        next call until refreshed. Empty unless the cache is an ``IndexCache``."""
+        due = self._store.due(within, limit)
+        return [site for site in due if self._store.claim_refresh(site)]
 
     def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now, whatever the cache holds, and cache them.
@@ -322,11 +343,7 @@ class CommentLuv:
         """Within the stale window: start one background refresh and serve the entry."""
         if not self._store.is_servable_stale(entry):
             return False
-        job = self._flight.start(
-            site, lambda: self._fetch(site, self.timeouts.total, force=False), self._executor
-        )
-        if job is not None:
-            job.add_done_callback(_log_unexpected_failure)
+        self._behind.refresh(site)
         return True
 
     def _fetch(self, site: str, seconds: float, *, force: bool) -> LookupResult:
@@ -431,10 +448,3 @@ def _raise_or_posts(result: LookupResult) -> list[Post]:
     if result.error is not None:
         raise result.error
     return list(result.posts)
-
-
-def _log_unexpected_failure(job: Future[Any]) -> None:
-    # Lookup errors are handled (and logged) by the refresh itself; anything else is a bug.
-    error = job.exception()
-    if error is not None and not isinstance(error, CommentLuvError):
-        logger.error("background refresh failed", exc_info=error)

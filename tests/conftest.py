@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from cache_support import RedisServer
 from hypothesis import HealthCheck, settings
 
 from commentluv import CommentLuvError, FetchError, MockResponse, MockTransport, Request
@@ -46,6 +47,8 @@ class Route:
     drip: int = 1
     # Called with the request handler instead of the fields above.
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+    # Seconds to wait before answering (a slow or distant site).
+    delay: float = 0.0
 
 
 @dataclass
@@ -83,6 +86,8 @@ class LoopbackSite:
                         Hit(self.path, {k.lower(): v for k, v in self.headers.items()})
                     )
                 route = site.routes.get(self.path)
+                if route is not None and route.delay:
+                    time.sleep(route.delay)
                 if route is None:
                     self._answer(Route(b"<html><body>not found</body></html>", status=404))
                 elif route.handler is not None:
@@ -144,6 +149,21 @@ def site() -> Iterator[LoopbackSite]:
     finally:
         server.server.shutdown()
         server.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def doomed_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A server of the test's own: for tests that stop it, or share nothing with others."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

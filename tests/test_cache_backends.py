@@ -7,8 +7,6 @@ import gc
 import hashlib
 import logging
 import os
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,63 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cache_support import open_backend
 
 from commentluv import CommentLuv
-from commentluv.cache import AddCache, MemoryCache
+from commentluv.cache import AddCache
 from commentluv.cache._support import dumps
 from commentluv.cache.django import DjangoCache
 from commentluv.cache.redis import RedisCache
 from commentluv.cache.sqlite import SQLiteCache
 
-REDIS_SERVER = shutil.which("redis-server")
 HOME = b"<html><head><link rel='alternate' type='application/rss+xml' href='/feed/'></head></html>"
 FEED = (Path(__file__).parent / "fixtures" / "feeds" / "wordpress_rss2.xml").read_bytes()
-
-
-class RedisServer:
-    """A throwaway redis-server on a free port, data in a temporary folder only."""
-
-    def __init__(self, folder: Path) -> None:
-        if REDIS_SERVER is None:
-            pytest.skip(
-                "no redis-server binary on PATH (CI installs it: apt-get install redis-server)"
-            )
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(folder)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def doomed_redis(tmp_path):
-    """A server of the test's own, for tests that stop it."""
-    server = RedisServer(tmp_path)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -84,19 +36,12 @@ def django_settings(django_project):
 
 @pytest.fixture(params=["memory", "sqlite", "redis", "django"])
 def backend(request, tmp_path):
-    if request.param == "memory":
-        yield MemoryCache()
-    elif request.param == "sqlite":
-        cache = SQLiteCache(tmp_path / "cache.sqlite3")
-        yield cache
-        cache.close()
-    elif request.param == "redis":
-        cache = RedisCache(request.getfixturevalue("redis_server").url, prefix=f"{tmp_path.name}:")
-        yield cache
-        cache.close()
-    else:
+    if request.param == "django":
         request.getfixturevalue("django_settings")
         yield DjangoCache()
+        return
+    with open_backend(request.param, request, tmp_path) as cache:
+        yield cache
 
 
 def test_get_set_delete(backend):

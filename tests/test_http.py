@@ -334,6 +334,7 @@ def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site
     site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
     site.add("/feed", "<rss version='2.0'><channel><item><title>t</title>"
              "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
+    before = set(threading.enumerate())  # other tests' unclosed clients keep theirs
     with CommentLuv(allow_private_hosts=True, cache=NullCache()) as luv:
         before = set(threading.enumerate())
         luv.latest(site.url + "/")  # the watchdog thread starts here

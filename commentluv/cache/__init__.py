@@ -4,6 +4,8 @@ A cache is any object with ``get``, ``set`` (with a TTL in seconds) and ``delete
 commentluv stores are JSON-ready (dicts, lists, strings, numbers, None), so a backend may
 serialise them as JSON. A backend that can also ``add`` (store only when the key is absent)
 lets clients in several processes share one fetch of a site instead of each making their own.
+A backend that also keeps indexes (:class:`IndexCache`) lets a scheduler find the sites about
+to go stale, most read first (``commentluv.integrations.celery``).
 
 Backends: :class:`MemoryCache` and :class:`NullCache` here;
 ``commentluv.cache.sqlite.SQLiteCache`` (one machine, survives restarts),
@@ -15,16 +17,17 @@ its readers. Which records are current is the client's business (their ``format`
 
 from __future__ import annotations
 
+import heapq
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from cachetools import TLRUCache
 
-__all__ = ["AddCache", "Cache", "MemoryCache", "NullCache"]
+__all__ = ["AddCache", "Cache", "IndexCache", "MemoryCache", "NullCache"]
 
 
 @runtime_checkable
@@ -53,10 +56,33 @@ class AddCache(Cache, Protocol):
         """
 
 
+@runtime_checkable
+class IndexCache(Cache, Protocol):
+    """A cache that also keeps named indexes of members, each with a due time (Unix seconds)
+    and a read count, shared like its values. Unavailable, it answers as an empty index."""
+
+    def index_set(self, index: str, member: str, due: float) -> None:
+        """File ``member`` in ``index`` as due at ``due``, its count back to zero."""
+
+    def index_remove(self, index: str, member: str) -> None:
+        """Take ``member`` out of ``index`` (no error when missing)."""
+
+    def index_count(self, index: str, counts: Mapping[str, int]) -> None:
+        """Add ``counts`` to the counts of members in ``index`` (others are ignored)."""
+
+    def index_due(self, index: str, before: float, limit: int) -> list[str]:
+        """Up to ``limit`` members due before ``before`` and counted since filed, highest
+        count first (ties: the later member name first)."""
+
+    def index_prune(self, index: str, before: float) -> int:
+        """Forget the members due before ``before``; returns how many went."""
+
+
 class MemoryCache:
     """A thread-safe in-process cache with a TTL per entry, bounded both to ``maxsize``
     entries and to about ``max_bytes`` of values (their JSON size); the least recently used
-    entries go first when either is full, and a value larger than ``max_bytes`` is not kept."""
+    entries go first when either is full, and a value larger than ``max_bytes`` is not kept.
+    Its indexes hold up to about ``maxsize`` members each (the earliest due go first)."""
 
     def __init__(
         self,
@@ -80,6 +106,8 @@ class MemoryCache:
         self.max_bytes = max_bytes
         self._timer = timer
         self._lock = threading.Lock()
+        # index → member → (due, count)
+        self._indexes: dict[str, dict[str, tuple[float, int]]] = {}
 
     def get(self, key: str) -> Any | None:
         with self._lock:
@@ -115,6 +143,44 @@ class MemoryCache:
         """Forget everything."""
         with self._lock:
             self._entries.clear()
+            self._indexes.clear()
+
+    def index_set(self, index: str, member: str, due: float) -> None:
+        with self._lock:
+            members = self._indexes.setdefault(index, {})
+            members[member] = (due, 0)
+            if len(members) > 2 * self.maxsize:  # trimmed in one pass now and then, not per set
+                latest = sorted(members.items(), key=lambda item: item[1][0])[-self.maxsize :]
+                self._indexes[index] = dict(latest)
+
+    def index_remove(self, index: str, member: str) -> None:
+        with self._lock:
+            self._indexes.get(index, {}).pop(member, None)
+
+    def index_count(self, index: str, counts: Mapping[str, int]) -> None:
+        with self._lock:
+            members = self._indexes.get(index, {})
+            for member, count in counts.items():
+                if member in members:
+                    due, seen = members[member]
+                    members[member] = (due, seen + count)
+
+    def index_due(self, index: str, before: float, limit: int) -> list[str]:
+        with self._lock:
+            found = [
+                (count, member)
+                for member, (due, count) in self._indexes.get(index, {}).items()
+                if due < before and count > 0
+            ]
+        return [member for _, member in heapq.nlargest(limit, found)]
+
+    def index_prune(self, index: str, before: float) -> int:
+        with self._lock:
+            members = self._indexes.get(index, {})
+            gone = [member for member, (due, _) in members.items() if due < before]
+            for member in gone:
+                del members[member]
+        return len(gone)
 
     def __len__(self) -> int:
         with self._lock:

@@ -5,10 +5,15 @@ client's keys already start with ``commentluv:``; ``prefix`` adds a namespace of
 front (several deployments sharing one Redis database). When Redis cannot be reached,
 lookups go on without a cache: the failure is logged and Redis is left alone for
 ``retry_after`` seconds.
+
+An index (:class:`~commentluv.cache.IndexCache`) is two sorted sets, ``<index>:due`` (score:
+the due time) and ``<index>:count`` (score: the count), with the same members; picking the
+due members by count takes Redis 6.2 or newer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -18,6 +23,8 @@ from redis.retry import Retry
 from ._support import FailSafe, dumps, loads
 
 __all__ = ["RedisCache"]
+
+_PRUNE_BATCH = 10_000
 
 
 class RedisCache:
@@ -57,6 +64,66 @@ class RedisCache:
     def delete(self, key: str) -> None:
         self._safe.run(lambda: self.redis.delete(self.prefix + key), 0)
 
+    def index_set(self, index: str, member: str, due: float) -> None:
+        def file() -> None:
+            with self.redis.pipeline() as pipe:
+                pipe.zadd(self._index_key(index, "due"), {member: due})
+                pipe.zadd(self._index_key(index, "count"), {member: 0})
+                pipe.execute()
+
+        self._safe.run(file, None)
+
+    def index_remove(self, index: str, member: str) -> None:
+        def remove() -> None:
+            with self.redis.pipeline() as pipe:
+                pipe.zrem(self._index_key(index, "due"), member)
+                pipe.zrem(self._index_key(index, "count"), member)
+                pipe.execute()
+
+        self._safe.run(remove, None)
+
+    def index_count(self, index: str, counts: Mapping[str, int]) -> None:
+        def add() -> None:
+            key = self._index_key(index, "count")
+            with self.redis.pipeline(transaction=False) as pipe:
+                for member, count in counts.items():
+                    # XX: only members already filed (ZINCRBY would file any member).
+                    pipe.zadd(key, {member: count}, xx=True, incr=True)
+                pipe.execute()
+
+        self._safe.run(add, None)
+
+    def index_due(self, index: str, before: float, limit: int) -> list[str]:
+        def due() -> list[str]:
+            pick = self._index_key(index, "pick")
+            # In one transaction: the due members into a scratch set, scored by their counts
+            # (weights 0 and 1), the highest taken, the scratch set dropped.
+            with self.redis.pipeline() as pipe:
+                pipe.zrangestore(
+                    pick, self._index_key(index, "due"), "-inf", f"({before!r}", byscore=True
+                )
+                pipe.zinterstore(pick, {pick: 0, self._index_key(index, "count"): 1})
+                pipe.zrange(pick, "+inf", 1, desc=True, byscore=True, offset=0, num=limit)
+                pipe.delete(pick)
+                picked = pipe.execute()[2]
+            return [member.decode() for member in picked]
+
+        return self._safe.run(due, [])
+
+    def index_prune(self, index: str, before: float) -> int:
+        def prune() -> int:
+            due = self._index_key(index, "due")
+            # A bounded batch per call (the next call takes the rest): no huge reply.
+            gone = self.redis.zrangebyscore(due, "-inf", f"({before!r}", start=0, num=_PRUNE_BATCH)
+            if not gone:
+                return 0
+            with self.redis.pipeline() as pipe:
+                pipe.zrem(due, *gone)
+                pipe.zrem(self._index_key(index, "count"), *gone)
+                return int(pipe.execute()[0])
+
+        return self._safe.run(prune, 0)
+
     def close(self) -> None:
         """Close the connection pool."""
         self.redis.close()
@@ -64,3 +131,6 @@ class RedisCache:
     def _set(self, key: str, value: Any, ttl: float, *, only_new: bool) -> bool:
         milliseconds = max(1, round(ttl * 1000))
         return bool(self.redis.set(self.prefix + key, dumps(value), px=milliseconds, nx=only_new))
+
+    def _index_key(self, index: str, part: str) -> str:
+        return f"{self.prefix}{index}:{part}"

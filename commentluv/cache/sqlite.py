@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,10 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS cache_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
     " expires REAL NOT NULL, stored REAL NOT NULL) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS cache_entries_by_age ON cache_entries (stored)",
+    # The indexes of IndexCache: members by due time, each with its count.
+    "CREATE TABLE IF NOT EXISTS index_members (name TEXT NOT NULL, member TEXT NOT NULL,"
+    " due REAL NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (name, member)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS index_members_by_due ON index_members (name, due)",
     "DROP TABLE IF EXISTS entries",  # the first layout, without ``stored``
 )
 # Expired rows are deleted, and the size limit enforced, on opening and every this many writes.
@@ -105,9 +109,43 @@ class SQLiteCache:
         return self._safe.run(insert, True)
 
     def delete(self, key: str) -> None:
-        self._safe.run(
-            lambda: self._db().execute("DELETE FROM cache_entries WHERE key = ?", (key,)), None
-        )
+        self._run("DELETE FROM cache_entries WHERE key = ?", (key,))
+
+    def index_set(self, index: str, member: str, due: float) -> None:
+        self._run("INSERT OR REPLACE INTO index_members VALUES (?, ?, ?, 0)", (index, member, due))
+
+    def index_remove(self, index: str, member: str) -> None:
+        self._run("DELETE FROM index_members WHERE name = ? AND member = ?", (index, member))
+
+    def index_count(self, index: str, counts: Mapping[str, int]) -> None:
+        def add() -> None:
+            db = self._db()
+            db.execute("BEGIN")  # one transaction for the batch, not one per member
+            try:
+                db.executemany(
+                    "UPDATE index_members SET count = count + ? WHERE name = ? AND member = ?",
+                    [(count, index, member) for member, count in counts.items()],
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+        self._safe.run(add, None)
+
+    def index_due(self, index: str, before: float, limit: int) -> list[str]:
+        def due() -> list[str]:
+            rows = self._db().execute(
+                "SELECT member FROM index_members WHERE name = ? AND due < ? AND count > 0"
+                " ORDER BY count DESC, member DESC LIMIT ?",
+                (index, before, limit),
+            )
+            return [member for (member,) in rows]
+
+        return self._safe.run(due, [])
+
+    def index_prune(self, index: str, before: float) -> int:
+        return self._run("DELETE FROM index_members WHERE name = ? AND due < ?", (index, before))
 
     def purge(self) -> int:
         """Delete expired rows now; returns how many went (0 when the file is unusable)."""
@@ -118,6 +156,10 @@ class SQLiteCache:
         for opened in list(self._opened):
             opened.connection.close()
         self._local = threading.local()
+
+    def _run(self, statement: str, parameters: tuple[Any, ...]) -> int:
+        """One write statement; the rows it changed (0 when the file is unusable)."""
+        return self._safe.run(lambda: self._db().execute(statement, parameters).rowcount, 0)
 
     def _db(self) -> sqlite3.Connection:
         opened: _ThreadConnection | None = getattr(self._local, "db", None)

@@ -7,6 +7,8 @@
   ``comments.new:before-save``;
 - ``commentluv.integrations.pelican`` (``commentluv[pelican]``): a plugin for comments kept
   as files;
+- ``commentluv.integrations.celery`` (``commentluv[celery]``): refresh tasks on a Celery
+  app, with Redis as the broker and the shared cache;
 - asyncio needs no integration: :class:`commentluv.AsyncCommentLuv`.
 
 Importing this package imports no framework; each module imports only its own.
