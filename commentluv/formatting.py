@@ -13,6 +13,7 @@ autolink ``<link>``; text is backslash-escaped so it renders literally in Common
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -98,14 +99,16 @@ def format_backlink(
     return "".join(literal + (values[field] if field else "") for literal, field in pieces)
 
 
-def _compile(style: str, fmt: str) -> list[tuple[str, str | None]]:
+def _compile(style: str, fmt: str) -> tuple[tuple[str, str | None], ...]:
     """Check ``fmt`` and turn ``style`` (a style name or a template) into template pieces."""
     if fmt not in _FORMATS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(sorted(_FORMATS))}")
     return _parse(STYLES.get(style, style))
 
 
-def _parse(template: str) -> list[tuple[str, str | None]]:
+# Remembered: a busy comment page or a backfill formats with the same few templates.
+@functools.lru_cache(maxsize=256)
+def _parse(template: str) -> tuple[tuple[str, str | None], ...]:
     """Split a template into (literal text, field name or None) pairs, validating it."""
     shown = reprlib.repr(template)
     try:
@@ -131,7 +134,7 @@ def _parse(template: str) -> list[tuple[str, str | None]]:
             f"unknown style {shown}: expected one of {', '.join(STYLES)} or a template "
             "with {name}, {title}, {link} or {site}"
         )
-    return pieces
+    return tuple(pieces)
 
 
 def _render_fields(post: Post, name: str, fmt: Format, dofollow: bool) -> dict[str, str]:

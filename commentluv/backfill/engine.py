@@ -224,10 +224,12 @@ class BackfillRun:
                     continue
                 timeout = None if wake is None else max(0.0, wake - now)
                 done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                answers = []
                 for future in done:
                     site, host = in_flight.pop(future)
                     hosts.finished(host)
-                    yield from self._fan_out(state, site, future.result())
+                    answers.append((site, future.result()))
+                yield from self._fan_out(state, answers)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
@@ -240,16 +242,25 @@ class BackfillRun:
             return LookupResult((), CommentLuvError(f"unexpected failure: {exc!r}"[:300]))
 
     def _fan_out(
-        self, state: StateFile, site: str, lookup: LookupResult
+        self, state: StateFile, answers: list[tuple[str, LookupResult]]
     ) -> Iterator[BackfillResult]:
-        results = (
-            result_for(index, comment, site, lookup, self.options)
-            for index, comment in state.comments_of(site)
-        )
-        state.finish_site(site, results, cached=lookup.cached)
-        self._sites.update(looked_up=1, cached=int(lookup.cached))
-        for result in state.results_of(site):
-            yield self._counted(result)
+        """Record the sites just looked up, in one transaction, then yield their results."""
+        finished = [
+            (
+                site,
+                [
+                    result_for(index, comment, site, lookup, self.options)
+                    for index, comment in state.comments_of(site)
+                ],
+                lookup.cached,
+            )
+            for site, lookup in answers
+        ]
+        state.finish_sites(finished)
+        for _, results, cached in finished:
+            self._sites.update(looked_up=1, cached=int(cached))
+            for result in results:
+                yield self._counted(result)
         self._report("looking_up")
 
     def _counted(self, result: BackfillResult) -> BackfillResult:

@@ -1,9 +1,10 @@
 """A backfill's progress in one SQLite file: the comments read, the sites left, the results.
 
-Each finished site's results are written in one transaction with the mark that the site is
-done, so a crash or a kill loses at most the sites in flight, and a resumed run redoes no
-finished site. The file is private to one run at a time and touched from one thread (the
-one iterating the run); lookups run elsewhere and hand their answers back.
+Each finished site's results are written in the same transaction as the mark that the site
+is done, and yielded only after it, so a crash or a kill loses at most the sites in flight,
+and a resumed run redoes no finished site. The file is private to one run at a time and
+touched from one thread (the one iterating the run); lookups run elsewhere and hand their
+answers back.
 """
 
 from __future__ import annotations
@@ -152,24 +153,17 @@ class StateFile:
         for seq, data in rows:
             yield seq, Comment.from_dict(json.loads(data))
 
-    def finish_site(self, site: str, results: Iterable[BackfillResult], *, cached: bool) -> None:
-        """Store the site's results and mark it done, in one transaction."""
+    def finish_sites(self, finished: Iterable[tuple[str, list[BackfillResult], bool]]) -> None:
+        """Store each (site, its results, whether they came from the cache) and mark the
+        sites done, in one transaction."""
         with self.transaction():
-            self.db.executemany(
-                "INSERT OR REPLACE INTO results VALUES (?, ?)", map(_result_row, results)
-            )
-            self.db.execute(
-                "UPDATE sites SET done = 1, cached = ? WHERE site = ?", (int(cached), site)
-            )
-
-    def results_of(self, site: str) -> Iterator[BackfillResult]:
-        rows = self.db.execute(
-            "SELECT r.seq, r.data FROM results r JOIN comments c ON c.seq = r.seq"
-            " WHERE c.site = ? ORDER BY r.seq",
-            (site,),
-        )
-        for seq, data in rows:
-            yield BackfillResult.from_record(seq, json.loads(data))
+            for site, results, cached in finished:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?)", map(_result_row, results)
+                )
+                self.db.execute(
+                    "UPDATE sites SET done = 1, cached = ? WHERE site = ?", (int(cached), site)
+                )
 
     def results(self) -> Iterator[BackfillResult]:
         """Every result so far, in input order."""
