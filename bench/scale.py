@@ -1,9 +1,14 @@
 """Cold lookups at scale: ``python -m bench.scale`` (see bench/README.md).
 
 10,000 distinct sites (``site1.example`` ... on one loopback server that answers by Host
-header, each request held 30 ms), looked up cold three ways, each in a fresh process:
+header, each request held 30 ms), looked up cold four ways, each in a fresh process:
 
-* CPU per cold lookup (page + feed), sequential, in the client process only;
+* CPU per cold lookup (page + feed), sequential, in the client process only; beside it, as a
+  control, the same lookup served from memory (a MockTransport: no socket), back to back and
+  after 30 ms of sleep, which shows what an idle core costs the next few milliseconds of
+  work on this machine;
+* CPU per cold lookup under the batch load: ``--jobs`` threads looking the sites up at once,
+  each lookup's own thread CPU (its resolver thread's share is not in it);
 * ``backfill`` over one comment per site (``--jobs``), sites per second and peak RSS;
 * ``lookup_many`` over the same sites with as many workers, sites per second.
 
@@ -20,6 +25,7 @@ import multiprocessing.connection
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 SITES = 10_000
 LATENCY = 0.030
@@ -100,7 +106,12 @@ CLIENT = r"""
 import json, resource, statistics, sys, time
 from commentluv import CommentLuv, HTTPTransport, NullCache
 
+from concurrent.futures import ThreadPoolExecutor
+from commentluv import MockResponse, MockTransport
+from bench.scale import PAGE, feed
+
 mode, port, count, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+LATENCY = float(sys.argv[5])
 urls = [f"http://site{i}.example:{port}/" for i in range(count)]
 loopback = lambda host, port: ["127.0.0.1"]
 def client(workers=8):
@@ -115,6 +126,29 @@ if mode == "cpu":
             started = time.process_time()
             luv.latest(url)
             cpu.append(time.process_time() - started)
+    out["cpu_ms_median"] = statistics.median(cpu) * 1000
+    out["cpu_ms_p90"] = statistics.quantiles(cpu, n=10)[-1] * 1000
+    def answer(request):
+        host = request.url.split("/")[2].split(":")[0]
+        if request.url.endswith("/feed/"):
+            return MockResponse(headers={"Content-Type": "application/rss+xml"}, body=feed(host))
+        return MockResponse(headers={"Content-Type": "text/html"}, body=PAGE.format(name=host))
+    memory = CommentLuv(cache=NullCache(), transport=MockTransport(answer))
+    for pause in (0.0, LATENCY):
+        cpu = []
+        for i in range(min(count, 300)):
+            time.sleep(pause)
+            started = time.process_time()
+            memory.latest(f"http://memory{i}.example/")
+            cpu.append(time.process_time() - started)
+        out[f"memory_ms_after_{pause * 1000:.0f}"] = statistics.median(cpu) * 1000
+elif mode == "cpu_loaded":
+    def timed(url):
+        started = time.thread_time()
+        luv.latest(url)
+        return time.thread_time() - started
+    with client(workers=jobs) as luv, ThreadPoolExecutor(jobs) as pool:
+        cpu = list(pool.map(timed, urls))
     out["cpu_ms_median"] = statistics.median(cpu) * 1000
     out["cpu_ms_p90"] = statistics.quantiles(cpu, n=10)[-1] * 1000
 elif mode == "backfill":
@@ -142,7 +176,8 @@ print(json.dumps(out))
 
 def run_client(mode: str, port: int, count: int, jobs: int) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, "-c", CLIENT, mode, str(port), str(count), str(jobs)],
+        [sys.executable, "-c", CLIENT, mode, str(port), str(count), str(jobs), str(LATENCY)],
+        cwd=Path(__file__).resolve().parent.parent,  # where ``bench`` is importable
         capture_output=True,
         text=True,
         check=True,
@@ -159,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     port, server = start_server()
     try:
         cpu = run_client("cpu", port, args.cpu_sample, 1)
+        loaded = run_client("cpu_loaded", port, min(args.sites, 3000), args.jobs)
         filled = run_client("backfill", port, args.sites, args.jobs)
         many = run_client("lookup_many", port, args.sites, args.jobs)
     finally:
@@ -169,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("CPU per cold lookup, median (p90)",
          f"{cpu['cpu_ms_median']:.2f} ms ({cpu['cpu_ms_p90']:.2f})", "3 ms"),
+        ("the same lookup from memory, back to back / after 30 ms idle",
+         f"{cpu['memory_ms_after_0']:.2f} ms / {cpu['memory_ms_after_30']:.2f} ms", ""),
+        (f"CPU per cold lookup under load ({args.jobs} threads), median (p90)",
+         f"{loaded['cpu_ms_median']:.2f} ms ({loaded['cpu_ms_p90']:.2f})", "3 ms"),
         (f"backfill, --jobs {args.jobs}",
          f"{filled['sites_per_second']:.0f} sites/s, {filled['ok']} ok", "250 sites/s"),
         ("backfill peak RSS", f"{filled['peak_rss_mb']:.0f} MB", "300 MB"),
