@@ -188,6 +188,10 @@ def _clean_title(value: str) -> str | None:
 
 
 def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
+    # Most of a page's <link>s are stylesheets, icons and preloads: their rel says so before
+    # their href is worth resolving.
+    if not _feed_rels(tag):
+        return None
     url = _target(tag, base)
     type_attr = attribute(tag, "type").strip().lower()
     if url is None or not _declares_feed(tag, type_attr, url):
@@ -206,8 +210,8 @@ def _target(tag: PageTag, base: str | None) -> str | None:
 
 def _declares_feed(tag: PageTag, declared_type: str, url: str) -> bool:
     """Whether a ``<link>`` or ``<a>`` says, by ``rel`` and ``type``, that it points to a feed."""
-    rels = set(attribute(tag, "rel").lower().split())
-    if not rels & _FEED_RELS or "stylesheet" in rels:
+    rels = _feed_rels(tag)
+    if not rels:
         return False
     essence = media_type(declared_type)
     if essence in FEED_TYPES:
@@ -215,6 +219,12 @@ def _declares_feed(tag: PageTag, declared_type: str, url: str) -> bool:
     if essence == "application/json":
         return _JSONFEED_HREF_RE.search(urlsplit(url).path) is not None
     return not essence and "feed" in rels and looks_like_feed_url(url)
+
+
+def _feed_rels(tag: PageTag) -> set[str]:
+    """The tag's ``rel`` values when one names a feed (and none a stylesheet), else empty."""
+    rels = set(attribute(tag, "rel").lower().split())
+    return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
 def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) -> Candidate | None:

@@ -14,22 +14,25 @@ import logging
 import queue
 import socket
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import certifi
-from urllib3 import BaseHTTPResponse, PoolManager, Timeout
+from urllib3 import BaseHTTPResponse, Timeout
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    LocationValueError,
     NameResolutionError,
     NewConnectionError,
     ReadTimeoutError,
     SSLError,
 )
+from urllib3.util import Url, parse_url
 
 from ..errors import BlockedURL, CommentLuvError, FetchError, FetchTimeout
 from .deadline import Deadline
@@ -243,7 +246,7 @@ class HTTPTransport:
         self.resolver = resolver or system_resolver
         self.verify = verify
         self._resolvers = _ResolverThreads(self.resolver)
-        self._pools: dict[AddressPolicy, PoolManager] = {}
+        self._pools_by_policy: dict[AddressPolicy, _Pools] = {}
         self._lock = threading.Lock()
 
     def send(
@@ -256,15 +259,20 @@ class HTTPTransport:
         )
         token = _current_scope.set(_Scope(policy, self._resolvers, deadline))
         try:
-            response = self._pool(policy).urlopen(
-                "GET",
-                url,
-                headers={**_HEADERS, **request.headers},
-                redirect=False,
-                retries=False,
-                timeout=timeout,
-                preload_content=False,
-                decode_content=True,
+            parts = parse_url(url)
+            response = (
+                self._pools(policy)
+                .get(parts)
+                .urlopen(
+                    "GET",
+                    parts.request_uri,
+                    headers={**_HEADERS, **request.headers},
+                    redirect=False,
+                    retries=False,
+                    timeout=timeout,
+                    preload_content=False,
+                    decode_content=True,
+                )
             )
         except CommentLuvError:
             raise
@@ -286,25 +294,62 @@ class HTTPTransport:
 
     def close(self) -> None:
         with self._lock:
-            pools, self._pools = list(self._pools.values()), {}
+            pools, self._pools_by_policy = list(self._pools_by_policy.values()), {}
         for pool in pools:
-            pool.clear()
+            pool.close()
         self._resolvers.close()
 
-    def _pool(self, policy: AddressPolicy) -> PoolManager:
+    def _pools(self, policy: AddressPolicy) -> _Pools:
         with self._lock:
-            pool = self._pools.get(policy)
-            if pool is None:
-                pool = self._pools[policy] = self._new_pool()
-            return pool
+            pools = self._pools_by_policy.get(policy)
+            if pools is None:
+                pools = self._pools_by_policy[policy] = _Pools(self.verify)
+            return pools
 
-    def _new_pool(self) -> PoolManager:
-        tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if self.verify else "CERT_NONE"}
-        if self.verify:
-            tls["ca_certs"] = self.verify if isinstance(self.verify, str) else certifi.where()
-        pool = PoolManager(num_pools=64, maxsize=4, block=False, **tls)
-        pool.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+class _Pools:
+    """The connection pools of one address policy, one per scheme, host and port, the least
+    recently used closed beyond ``_MAX_POOLS``. (urllib3's PoolManager does this too, at the
+    cost of a 30-field key built for every request.)"""
+
+    def __init__(self, verify: bool | str) -> None:
+        self.tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE"}
+        if verify:
+            self.tls["ca_certs"] = verify if isinstance(verify, str) else certifi.where()
+        self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, parts: Url) -> HTTPConnectionPool:
+        scheme, host = parts.scheme or "http", parts.host
+        if not host:
+            raise LocationValueError("no host in the URL")
+        key = (scheme, host, parts.port or _DEFAULT_PORTS[scheme])
+        evicted = None
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is not None:
+                self._pools.move_to_end(key)
+                return pool
+            if scheme == "https":
+                pool = _GuardedHTTPSPool(host, key[2], maxsize=4, block=False, **self.tls)
+            else:
+                pool = _GuardedHTTPPool(host, key[2], maxsize=4, block=False)
+            self._pools[key] = pool
+            if len(self._pools) > _MAX_POOLS:
+                evicted = self._pools.popitem(last=False)[1]
+        if evicted is not None:
+            evicted.close()  # its connections in use close when their responses are done
         return pool
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            pool.close()
+
+
+_MAX_POOLS = 64
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 # Sent with every request: only what ACCEPTED_ENCODINGS lets urllib3 decode.
