@@ -73,6 +73,27 @@ def test_get_returns_body_headers_and_sends_user_agent(site):
     assert site.hits[0].headers["accept-encoding"] == "gzip, deflate"
 
 
+def test_each_host_keeps_its_connection_and_the_least_recently_used_pool_is_closed(site):
+    def client_port(handler):  # the body names the connection: the client's port
+        body = str(handler.client_address[1]).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    site.add("/", handler=client_port)
+    fetcher = make_fetcher(resolver=lambda host, port: ["127.0.0.1"])
+    port = site.server.server_address[1]
+
+    def connection(host: str) -> bytes:
+        return get(fetcher, f"http://{host}:{port}/").body
+
+    first = {host: connection(host) for host in (f"h{i}.example" for i in range(65))}
+    assert connection("h64.example") == first["h64.example"]  # kept alive for its host
+    assert connection("h1.example") == first["h1.example"]  # 64 pools are kept...
+    assert connection("h0.example") != first["h0.example"]  # ...the 65th closed the oldest
+
+
 def test_gzip_bodies_are_decoded(site):
     site.add("/feed", b"<rss>" + b"x" * 5000 + b"</rss>", gzip=True)
     response = get(make_fetcher(), site.url + "/feed")
