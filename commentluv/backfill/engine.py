@@ -261,7 +261,7 @@ class BackfillRun:
             self._sites.update(looked_up=1, cached=int(cached))
             for result in results:
                 yield self._counted(result)
-        self._report("looking_up")
+            self._report("looking_up")  # per site, as a progress bar counts them
 
     def _counted(self, result: BackfillResult) -> BackfillResult:
         self._outcomes[result.outcome] += 1
