@@ -401,6 +401,34 @@ def test_the_watchdog_shuts_the_sockets_of_every_passing_deadline():
     watchdog.close()
 
 
+def test_the_watchdog_sleeps_through_the_deadlines_of_lookups_that_are_over():
+    from commentluv._net.deadline import Deadline, Watchdog
+
+    ticks = []  # the watchdog reads its clock once per wakeup
+
+    def clock() -> float:
+        ticks.append(None)
+        return time.monotonic()
+
+    watchdog = Watchdog(clock=clock)
+    live = Deadline(0.3, watchdog=watchdog)
+    left, right = socket.socketpair()
+    live.watch(left)
+    for i in range(20):  # lookups that start later and end at once, as one at a time do
+        with Deadline(0.31 + i * 0.005, watchdog=watchdog) as over:
+            over.watch(right)
+    time.sleep(0.6)
+    assert left.recv(1) == b""  # the live deadline was enforced
+    assert len(ticks) <= 3  # the start, the live deadline, one spare: not 20 more
+    late = Deadline(5, watchdog=watchdog)
+    late.close()
+    late.watch(right)  # a socket watched after its lookup ended is shut at once
+    assert right.recv(1) == b""
+    watchdog.close()
+    left.close()
+    right.close()
+
+
 def test_resolver_threads_are_reused_and_a_hung_one_is_left_behind():
     from commentluv._net.deadline import Deadline
 

@@ -41,6 +41,7 @@ class Deadline:
         self._watchdog = watchdog  # shared by a client's lookups; else a timer of its own
         self._timer: threading.Timer | None = None
         self._scheduled = False
+        self._closed = False
 
     def remaining(self) -> float:
         """Seconds left (0 once passed)."""
@@ -50,15 +51,21 @@ class Deadline:
     def expired(self) -> bool:
         return self._expired or self.remaining() <= 0
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called: the lookup is over, nothing left to watch."""
+        return self._closed
+
     def check(self, url: str | None = None) -> None:
         """Raise :class:`FetchTimeout` once the deadline has passed."""
         if self.expired:
             raise FetchTimeout("the lookup took longer than its deadline", url=url)
 
     def watch(self, sock: socket.socket) -> None:
-        """Shut ``sock`` down when the deadline passes (at once if it already has)."""
+        """Shut ``sock`` down when the deadline passes (at once if it already has, or if the
+        deadline is closed: a socket opened after its lookup ended is a bug, refused here)."""
         with self._lock:
-            live = not self._expired and self.remaining() > 0
+            live = not self._expired and not self._closed and self.remaining() > 0
             first = live and not self._scheduled
             if live:
                 self._sockets.add(sock)
@@ -85,6 +92,7 @@ class Deadline:
         with self._lock:
             timer, self._timer = self._timer, None
             self._sockets.clear()
+            self._closed = True
         if timer is not None:
             timer.cancel()
 
@@ -139,6 +147,11 @@ class Watchdog:
         while True:
             with self._wake:
                 while not self._closed:
+                    # Deadlines of lookups that are over need no wakeup: dropping them here
+                    # makes the thread sleep until the first deadline still in use (one
+                    # wakeup per lookup otherwise, each a context switch for nothing).
+                    while self._due and self._due[0][2].closed:
+                        heapq.heappop(self._due)
                     now = self._clock()
                     if self._due and self._due[0][0] <= now:
                         passed = heapq.heappop(self._due)[2]
