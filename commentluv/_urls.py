@@ -238,7 +238,23 @@ def safe_http_url(
     if not href:
         return None
     canonical = _already_canonical(href, keep_fragment)
+    if canonical is None and base and href[:1] == "/":
+        canonical = _root_relative(href, base, keep_fragment)
     return canonical if canonical is not None else _resolved(href, base, keep_fragment)
+
+
+def _root_relative(href: str, base: str, keep_fragment: bool) -> str | None:
+    """``href`` ("/feed/", most of a page's links) resolved against a canonical ``base``
+    when the result is canonical as written; None when only the full treatment can say (a
+    dot segment, "//host", an odd character, a base that is not canonical)."""
+    path = href.partition("?")[0].partition("#")[0]
+    if href[:2] == "//" or "/." in path or ";" in path:
+        return None  # another host; dot segments or (urljoin's) ";params" that joining alters
+    if _already_canonical(base, True) != base:
+        return None
+    origin_end = base.find("/", base.index("://") + 3)
+    origin = base if origin_end < 0 else base[:origin_end]
+    return _already_canonical(origin + href, keep_fragment)
 
 
 def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:

@@ -6,6 +6,7 @@ from commentluv._urls import (
     MAX_URL_LENGTH,
     _already_canonical,
     _resolved,
+    _root_relative,
     canonical_host,
     normalize_site_url,
     safe_http_url,
@@ -189,3 +190,36 @@ def test_the_fast_path_takes_typical_links_and_leaves_the_rest():
                 "http://a.example/ x", "http://a_b.example/", "http://a.example./", "feed://a.example/",
                 "http://xn--fa-hia.de/\u00e9", "http://-a.example/"]:  # fmt: skip
         assert _already_canonical(odd, False) is None, odd
+
+
+@settings(max_examples=1000)
+@given(
+    base=st.sampled_from(
+        [
+            "https://base.example/x/",
+            "http://base.example:8080/a/b?q=1",
+            "https://base.example",
+            "https://base.example/p#frag",
+            "HTTP://Base.example/x/",  # not canonical: the long way decides
+        ]
+    ),
+    rest=st.text(alphabet=_URL_CHARS, max_size=40),
+    keep_fragment=st.booleans(),
+)
+def test_the_root_relative_fast_path_agrees_with_the_long_way(base, rest, keep_fragment):
+    href = "/" + rest
+    fast = _root_relative(href, base, keep_fragment)
+    if fast is not None:
+        assert fast == _resolved(href, base, keep_fragment), (href, base)
+    assert safe_http_url(href, base, keep_fragment=keep_fragment) == _resolved(
+        href, base, keep_fragment
+    )
+
+
+def test_the_root_relative_fast_path_takes_typical_links_and_leaves_the_rest():
+    base = "https://jaden.example:8443/blog/post/"
+    assert _root_relative("/feed/", base, False) == "https://jaden.example:8443/feed/"
+    assert _root_relative("/?feed=rss2", base, False) == "https://jaden.example:8443/?feed=rss2"
+    for odd in ["//other.example/feed", "/a/../feed", "/./feed", "/a b", "/\u00e9t\u00e9"]:
+        assert _root_relative(odd, base, False) is None, odd
+    assert _root_relative("/feed/", "HTTP://Jaden.example/", False) is None
