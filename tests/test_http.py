@@ -12,6 +12,7 @@ from commentluv._net.deadline import Deadline
 from commentluv._net.fetcher import Fetcher
 from commentluv._net.http import HTTPTransport
 from commentluv._net.policy import AddressPolicy
+from commentluv._net.transport import Request
 from commentluv.errors import (
     BlockedURL,
     ChallengePage,
@@ -92,6 +93,20 @@ def test_each_host_keeps_its_connection_and_the_least_recently_used_pool_is_clos
     assert connection("h64.example") == first["h64.example"]  # kept alive for its host
     assert connection("h1.example") == first["h1.example"]  # 64 pools are kept...
     assert connection("h0.example") != first["h0.example"]  # ...the 65th closed the oldest
+
+
+def test_a_request_sent_with_no_time_left_is_a_timeout(site):
+    site.add("/", "<html>hi</html>")
+    now = [0.0]
+    deadline = Deadline(1.0, clock=lambda: now[0])
+    now[0] = 1.0  # spent between the caller's check and the send (a lookup queued too long)
+    with pytest.raises(FetchTimeout):
+        HTTPTransport().send(
+            Request(site.url + "/"),
+            policy=AddressPolicy(allow_private_hosts=True),
+            deadline=deadline,
+        )
+    assert site.hits == []
 
 
 def test_gzip_bodies_are_decoded(site):

@@ -253,7 +253,9 @@ class HTTPTransport:
         self, request: Request, *, policy: AddressPolicy, deadline: Deadline
     ) -> TransportResponse:
         url = request.url
-        remaining = deadline.remaining()
+        remaining = deadline.remaining()  # read once: a later read could find it spent
+        if remaining <= 0:  # urllib3 refuses a zero timeout with a ValueError
+            raise FetchTimeout("the lookup took longer than its deadline", url=url)
         timeout = Timeout(
             connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining)
         )
