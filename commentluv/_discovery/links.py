@@ -190,11 +190,12 @@ def _clean_title(value: str) -> str | None:
 def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
     # Most of a page's <link>s are stylesheets, icons and preloads: their rel says so before
     # their href is worth resolving.
-    if not _feed_rels(tag):
+    rels = _feed_rels(tag)
+    if not rels:
         return None
     url = _target(tag, base)
     type_attr = attribute(tag, "type").strip().lower()
-    if url is None or not _declares_feed(tag, type_attr, url):
+    if url is None or not _declares_feed(rels, type_attr, url):
         return None
     return Candidate(url, _clean_title(attribute(tag, "title")), type_attr or None, "link")
 
@@ -208,9 +209,9 @@ def _target(tag: PageTag, base: str | None) -> str | None:
     return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}") else url
 
 
-def _declares_feed(tag: PageTag, declared_type: str, url: str) -> bool:
-    """Whether a ``<link>`` or ``<a>`` says, by ``rel`` and ``type``, that it points to a feed."""
-    rels = _feed_rels(tag)
+def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
+    """Whether a ``<link>`` or ``<a>`` says, by its feed ``rels`` (:func:`_feed_rels`) and
+    ``type``, that it points to a feed."""
     if not rels:
         return False
     essence = media_type(declared_type)
@@ -237,7 +238,7 @@ def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) 
     local = page is not None and same_site(parts.hostname, page.hostname)
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
-        _declares_feed(tag, type_attr, url)
+        _declares_feed(_feed_rels(tag), type_attr, url)
         or looks_like_feed_url(url)
         or (local and _FEED_WORD_RE.search(label or "") is not None)
     )
