@@ -142,7 +142,10 @@ class SiteEntry:
 
 
 def _validator(value: str | None) -> str | None:
-    return value if value is not None and len(value) <= MAX_VALIDATOR_LENGTH else None
+    # Sent back in a request header: one printable Latin-1 line, or nothing.
+    if value is None or len(value) > MAX_VALIDATOR_LENGTH or not value.isprintable():
+        return None
+    return value if max(map(ord, value), default=0) <= 0xFF else None
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,8 @@ def open_backend(kind: str, request: pytest.FixtureRequest, folder: Path) -> Ite
     if kind == "sqlite":
         cache: Any = SQLiteCache(folder / "cache.sqlite3")
     else:
-        # Imported here: the redis package is an extra, and the urllib3-floor run in CI
-        # loads this module (through conftest.py) without it.
+        # Imported here: the redis package is an extra, and the core-only run in CI loads
+        # this module (through conftest.py) without it.
         from commentluv.cache.redis import RedisCache
 
         cache = RedisCache(request.getfixturevalue("redis_server").url, prefix=f"{folder.name}:")

@@ -30,7 +30,13 @@ from commentluv._net.deadline import Deadline
 from commentluv._net.fetcher import Fetcher
 from commentluv._net.http import HTTPTransport, Resolver
 from commentluv._net.policy import AddressPolicy
-from commentluv.errors import BlockedURL, CommentLuvError, FetchError, ResponseTooLarge
+from commentluv.errors import (
+    BlockedURL,
+    CommentLuvError,
+    FetchError,
+    FetchTimeout,
+    ResponseTooLarge,
+)
 
 MiB = 1024 * 1024
 
@@ -207,6 +213,12 @@ class _TLSSite:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.requests += 1
+                if self.path == "/drip":  # headers one byte at a time, for 10 s
+                    for byte in b"HTTP/1.1 200 OK\r\n" + b"X" * 50:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
                 body = b"over tls"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
@@ -279,6 +291,15 @@ def test_the_certificate_is_checked_against_the_name_not_the_address(
         with pytest.raises(FetchError, match="TLS"):
             fetch(url, policy=policy, resolver=to_loopback, verify=verify)
     assert tls_site.requests == int(served)
+
+
+def test_a_tls_server_that_trickles_its_headers_is_cut_at_the_deadline(tls_site, certificate):
+    # The watchdog must shut the TLS socket down, not the plain one the handshake took over.
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fetch(f"https://blog.example:{tls_site.port}/drip", policy=LoopbackExemptPolicy(tls_site.port),
+              resolver=to_loopback, verify=str(certificate[0]), seconds=1.0)  # fmt: skip
+    assert time.monotonic() - started < 1.5
 
 
 # Redirects: each hop is judged like the first URL.

@@ -95,6 +95,89 @@ def test_each_host_keeps_its_connection_and_the_least_recently_used_pool_is_clos
     assert connection("h0.example") != first["h0.example"]  # ...the 65th closed the oldest
 
 
+def raw_answer(*parts: bytes, close: bool = False):
+    """A route that writes ``parts`` as they are (no framing added), the client's port last
+    when a part is ``PORT``: shows which connection a request came on."""
+
+    def answer(handler):
+        for part in parts:
+            handler.wfile.write(str(handler.client_address[1]).encode() if part == PORT else part)
+        handler.wfile.flush()
+        handler.close_connection = close
+
+    return answer
+
+
+PORT = b"<port>"
+
+
+def test_chunks_with_extensions_and_trailers_are_read_and_the_connection_kept(site):
+    site.add("/chunked", handler=raw_answer(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"5;name=value\r\n<port\r\n", b"1\r\n>\r\n", b"0\r\nX-Trailer: t\r\n\r\n",
+    ))  # fmt: skip
+    site.add("/port", handler=raw_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", PORT))
+    fetcher = make_fetcher()
+    assert get(fetcher, site.url + "/chunked").body == b"<port>"
+    first = get(fetcher, site.url + "/port").body
+    assert get(fetcher, site.url + "/port").body == first  # the same connection each time
+
+
+def test_a_connection_the_server_closed_while_kept_is_replaced(site):
+    site.add("/bye", handler=raw_answer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", PORT, close=True
+    ))  # fmt: skip
+    fetcher = make_fetcher()
+    first = get(fetcher, site.url + "/bye").body
+    time.sleep(0.1)  # the server's close has reached the kept connection
+    assert get(fetcher, site.url + "/bye").body != first  # a new connection, no error
+
+
+def test_both_framings_are_read_as_chunks_and_the_connection_is_not_reused(site):
+    site.add("/smuggle", handler=raw_answer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"5\r\n", PORT, b"\r\n0\r\n\r\n",
+    ))  # fmt: skip
+    fetcher = make_fetcher()
+    first = get(fetcher, site.url + "/smuggle").body
+    assert get(fetcher, site.url + "/smuggle").body != first
+
+
+def test_an_early_hints_response_is_skipped_for_the_final_one(site):
+    site.add("/hints", handler=raw_answer(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nX-Final: yes\r\n\r\nbody",
+    ))  # fmt: skip
+    response = get(make_fetcher(), site.url + "/hints")
+    assert (response.status, response.body, response.headers["x-final"]) == (200, b"body", "yes")
+    assert "link" not in response.headers
+
+
+def test_an_http_1_0_body_ends_when_the_server_closes(site):
+    site.add("/old", handler=raw_answer(
+        b"HTTP/1.0 200 OK\nContent-Type: text/html\n\n", b"<html>" * 3000, close=True
+    ))  # fmt: skip
+    assert get(make_fetcher(), site.url + "/old").body == b"<html>" * 3000
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"ICY 200 OK\r\n\r\n", "not HTTP/1.x"),
+        (b"HTTP/1.1 200 OK\r\nX: " + b"a" * (70 * 1024) + b"\r\n\r\n", "head is over"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n", "content length"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "broke while reading"),
+        (b"", "the connection failed"),
+    ],
+)
+def test_answers_that_are_not_http_are_fetch_errors(site, answer, message):
+    site.add("/bad", handler=raw_answer(answer, close=True))
+    with pytest.raises(FetchError, match=message) as caught:
+        get(make_fetcher(), site.url + "/bad")
+    assert caught.value.kind == "unreachable" and caught.value.url == site.url + "/bad"
+
+
 def test_a_request_sent_with_no_time_left_is_a_timeout(site):
     site.add("/", "<html>hi</html>")
     now = [0.0]
@@ -355,13 +438,6 @@ def test_hung_dns_lookup_times_out():
     with pytest.raises(FetchTimeout):
         get(make_fetcher(resolver=hung_resolver), "http://slow-dns.example/", 1.0)
     assert time.monotonic() - started < 1.5
-
-
-def test_connections_outside_a_request_are_refused():
-    from commentluv._net.http import _GuardedHTTPConnection
-
-    with pytest.raises(BlockedURL):
-        _GuardedHTTPConnection("127.0.0.1", 80)._new_conn()
 
 
 def test_lookups_share_one_watchdog_thread_and_literal_addresses_start_none(site):

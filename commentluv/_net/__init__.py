@@ -3,5 +3,7 @@
 ``policy`` says where a lookup may connect, ``deadline`` bounds a whole lookup,
 ``transport`` is the seam to the wire (with a mock for tests), ``fetcher`` follows redirects
 and reads capped bodies over a transport, and ``http`` is the real transport, the only module
-that opens sockets (it imports urllib3, so nothing imports it until a lookup needs it).
+that opens sockets (it imports ssl, so nothing imports it until a lookup needs it), with
+``wire`` reading and writing HTTP/1.1 as pure functions over bytes; ``resolve`` turns names
+into addresses in threads the deadline can abandon.
 """

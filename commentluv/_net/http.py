@@ -1,236 +1,63 @@
-"""The one module that opens sockets: :class:`HTTPTransport`, over urllib3.
+"""The one module that opens sockets: :class:`HTTPTransport`, HTTP/1.1 over plain and TLS
+sockets, with :mod:`.wire` parsing what they carry.
 
 For every request it enforces the address policy on every address a name resolves to,
 connecting to the checked address so DNS cannot change its answer in between; arms each
 socket with the lookup's deadline watchdog; resolves names in a thread the deadline can
-abandon; and lets urllib3 decode only the content encodings it asked for.
+abandon; keeps connections alive per host for the lookup's next request; and decodes only the
+content encodings it asked for, in bounded steps.
 """
 
 from __future__ import annotations
 
-import contextvars
-import ipaddress
 import logging
-import queue
+import select
 import socket
+import ssl
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
 
 import certifi
-from urllib3 import BaseHTTPResponse, Timeout
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    LocationValueError,
-    NameResolutionError,
-    NewConnectionError,
-    ReadTimeoutError,
-    SSLError,
-)
-from urllib3.util import Url, parse_url
 
-from ..errors import BlockedURL, CommentLuvError, FetchError, FetchTimeout
+from ..errors import CommentLuvError, FetchError, FetchTimeout, InvalidURL
 from .deadline import Deadline
 from .policy import AddressPolicy
+from .resolve import Resolver, ResolverThreads, resolve, system_resolver
 from .transport import CHUNK_SIZE, Request, TransportResponse
+from .wire import (
+    ACCEPTED_ENCODINGS,
+    MAX_HEAD_BYTES,
+    MAX_LINE_BYTES,
+    Framing,
+    Inflater,
+    MalformedResponse,
+    ResponseHead,
+    check_encoding,
+    framing,
+    head_end,
+    parse_chunk_size,
+    parse_head,
+    request_bytes,
+    request_target,
+)
 
 __all__ = ["ACCEPTED_ENCODINGS", "HTTPTransport", "Resolver", "system_resolver"]
 
 logger = logging.getLogger("commentluv")
 
-Resolver = Callable[[str, int], Sequence[str]]
-"""Maps ``(host, port)`` to the IP addresses to try, in order."""
-
-# The codings the transport advertises (Accept-Encoding) and lets urllib3 decode. Any other one
-# is refused rather than passed on: urllib3 would decode br or zstd whenever the brotli or
-# zstandard package happens to be installed, so what gets decompressed (and how far a bomb
-# expands) would depend on the environment instead of on this list.
-ACCEPTED_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """Resolve with the system resolver (``getaddrinfo``), keeping its order, without repeats."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-@dataclass(frozen=True)
-class _Scope:
-    policy: AddressPolicy
-    resolvers: _ResolverThreads
-    deadline: Deadline
-
-
-# urllib3 builds connections deep inside its pools, with no way to pass per-request data down;
-# a context variable carries the current request's policy and deadline to them. It holds no
-# state between requests: HTTPTransport.send sets it and resets it around each request.
-_current_scope: contextvars.ContextVar[_Scope] = contextvars.ContextVar("commentluv_scope")
-
-
-class _GuardedConnectionMixin:
-    """Resolve once, check every address, connect to a checked one, arm the watchdog."""
-
-    host: str
-    port: int
-    timeout: Any
-    sock: socket.socket | None
-    socket_options: Any
-
-    def _new_conn(self) -> socket.socket:
-        scope = _current_scope.get(None)
-        if scope is None:  # used outside Fetcher.get: refuse rather than connect unchecked
-            raise BlockedURL("connection attempted outside a commentluv request")
-        host = self.host.strip("[]")
-        addresses = _resolve(scope, host, self.port, self)
-        for address in addresses:
-            scope.policy.check_address(address)
-        return _connect(scope, addresses, self.port, self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        # Reused keep-alive connections were armed by an earlier lookup: arm them for this one.
-        scope = _current_scope.get(None)
-        if scope is not None and self.sock is not None:
-            scope.deadline.watch(self.sock)
-        super().request(*args, **kwargs)  # type: ignore[misc]
-
-
-def _resolve(scope: _Scope, host: str, port: int, conn: Any) -> Sequence[str]:
-    """The addresses of ``host``, resolved in a thread so that a hung DNS lookup cannot
-    outlive the deadline (getaddrinfo cannot be interrupted). An address needs no resolving."""
-    resolvers = scope.resolvers
-    if resolvers.resolver is system_resolver and _is_ip_address(host):
-        return [host]
-    try:
-        addresses = resolvers.resolve(host, port, timeout=scope.deadline.remaining())
-    except TimeoutError:
-        raise ConnectTimeoutError(conn, f"resolving {host} took longer than the deadline") from None
-    except Exception as exc:
-        raise NameResolutionError(host, conn, _as_os_error(exc)) from exc
-    if not addresses:
-        raise NameResolutionError(host, conn, socket.gaierror(f"{host} has no address"))
-    return addresses
-
-
-def _as_os_error(exc: Exception) -> socket.gaierror:
-    # urllib3 wants the resolver's failure as a socket error; a custom resolver may raise any.
-    return exc if isinstance(exc, socket.gaierror) else socket.gaierror(str(exc))
-
-
-class _ResolverThreads:
-    """Threads that run ``resolver``, each kept for the next lookup once done (starting a
-    thread costs five handoffs to a live one). A thread stuck in a hung lookup is left to
-    finish on its own: the lookup that waited on it has given up at its deadline."""
-
-    def __init__(self, resolver: Resolver) -> None:
-        self.resolver = resolver
-        self._idle: list[queue.SimpleQueue[_Job | None]] = []
-        self._lock = threading.Lock()
-
-    def resolve(self, host: str, port: int, *, timeout: float) -> Sequence[str]:
-        """The resolver's answer; TimeoutError after ``timeout``; the resolver's error."""
-        with self._lock:
-            jobs = self._idle.pop() if self._idle else None
-        if jobs is None:
-            jobs = queue.SimpleQueue()
-            threading.Thread(
-                target=self._serve, args=(jobs,), name="commentluv-dns", daemon=True
-            ).start()
-        answer: queue.SimpleQueue[tuple[Sequence[str] | None, BaseException | None]] = (
-            queue.SimpleQueue()
-        )
-        jobs.put((host, port, answer))
-        try:
-            addresses, error = answer.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError from None
-        if error is not None:
-            raise error
-        return addresses or []
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for jobs in idle:
-            jobs.put(None)
-
-    def _serve(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
-        while (job := jobs.get()) is not None:
-            host, port, answer = job
-            try:
-                answer.put((self.resolver(host, port), None))
-            except Exception as exc:  # handed to the waiting lookup
-                answer.put((None, exc))
-            with self._lock:
-                if len(self._idle) >= _IDLE_RESOLVERS:
-                    return
-                self._idle.append(jobs)
-
-
-# host, port, and where the answer (addresses, error) goes.
-_Job = tuple[str, int, "queue.SimpleQueue[tuple[Sequence[str] | None, BaseException | None]]"]
-_IDLE_RESOLVERS = 8
-
-
-def _is_ip_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _connect(scope: _Scope, addresses: Sequence[str], port: int, conn: Any) -> socket.socket:
-    last_error: OSError | None = None
-    for address in addresses:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            scope.deadline.watch(sock)
-            sock.settimeout(min(conn.timeout or 30.0, scope.deadline.remaining()))
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.connect((address, port))
-            return sock
-        except OSError as exc:
-            sock.close()
-            last_error = exc
-            if scope.deadline.expired:
-                break
-    if isinstance(last_error, socket.timeout) or scope.deadline.expired:
-        raise ConnectTimeoutError(conn, "connection timed out")
-    raise NewConnectionError(conn, f"connection failed: {last_error}")
-
-
-class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
-    pass
-
-
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
-    pass
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
 
 class HTTPTransport:
-    """The real transport: urllib3 pools of guarded connections. Thread-safe.
+    """The real transport: HTTP/1.1 over guarded sockets, kept alive per host. Thread-safe.
 
     ``connect_timeout``/``read_timeout`` bound each socket operation (the deadline bounds the
     whole lookup); ``resolver`` maps a host to the addresses to try (default: the system's);
     ``verify`` checks TLS certificates against certifi's CA bundle (True), another bundle
     (a path) or not at all (False: tests only). No proxy, ``.netrc`` or cookie is ever used: a
-    lookup is anonymous and goes where the policy says. Each address policy gets its own
-    connection pools, so a connection opened under a permissive policy is never reused under a
-    strict one.
+    lookup is anonymous and goes where the policy says. Idle connections are kept per address
+    policy, so a connection opened under a permissive policy is never reused under a strict
+    one.
     """
 
     def __init__(
@@ -245,8 +72,9 @@ class HTTPTransport:
         self.read_timeout = read_timeout
         self.resolver = resolver or system_resolver
         self.verify = verify
-        self._resolvers = _ResolverThreads(self.resolver)
-        self._pools_by_policy: dict[AddressPolicy, _Pools] = {}
+        self._resolvers = ResolverThreads(self.resolver)
+        self._idle = _IdleConnections()
+        self._tls: ssl.SSLContext | None = None
         self._lock = threading.Lock()
 
     def send(
@@ -254,163 +82,334 @@ class HTTPTransport:
     ) -> TransportResponse:
         url = request.url
         remaining = deadline.remaining()  # read once: a later read could find it spent
-        if remaining <= 0:  # urllib3 refuses a zero timeout with a ValueError
+        if remaining <= 0:
             raise FetchTimeout("the lookup took longer than its deadline", url=url)
-        timeout = Timeout(
-            connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining)
-        )
-        token = _current_scope.set(_Scope(policy, self._resolvers, deadline))
+        target = _Target.of(url)
+        key = (policy, target.scheme, target.host, target.port)
         try:
-            parts = parse_url(url)
-            response = (
-                self._pools(policy)
-                .get(parts)
-                .urlopen(
-                    "GET",
-                    parts.request_uri,
-                    headers={**_HEADERS, **request.headers},
-                    redirect=False,
-                    retries=False,
-                    timeout=timeout,
-                    preload_content=False,
-                    decode_content=True,
-                )
+            message = request_bytes(
+                target.path, {"Host": target.host_field, **_HEADERS, **request.headers}
             )
-        except CommentLuvError:
+        except ValueError as exc:  # a header value that would end its line, say
+            raise FetchError(str(exc), url=url) from None
+        try:
+            connection = self._idle.take(key) or self._open(target, policy, deadline)
+            deadline.watch(connection.sock)  # a kept connection was armed by an earlier lookup
+            connection.sock.settimeout(min(self.read_timeout, remaining))
+            try:
+                connection.sock.sendall(message)
+                head = connection.read_head()
+                body = _Body(connection, head, url, deadline, self._idle, key)
+            except BaseException:
+                connection.close()
+                raise
+        except CommentLuvError as exc:
+            exc.url = exc.url or url  # raised where only the host was known
             raise
-        except NewConnectionError as exc:  # a subclass of ConnectTimeoutError, oddly
+        except Exception as exc:
             raise _failure(exc, url, deadline) from exc
-        except (ConnectTimeoutError, ReadTimeoutError) as exc:
-            raise FetchTimeout("timed out", url=url) from exc
-        except SSLError as exc:
-            raise FetchError("TLS handshake or certificate verification failed", url=url) from exc
-        except (HTTPError, OSError) as exc:
-            raise _failure(exc, url, deadline) from exc
-        finally:
-            _current_scope.reset(token)
-        body = _Body(response, url, deadline)
-        reason = response.reason or ""
         return TransportResponse(
-            response.status, response.headers, body, reason=reason, on_close=body.close
+            head.status, head.headers, body, reason=head.reason, on_close=body.close
         )
 
     def close(self) -> None:
-        with self._lock:
-            pools, self._pools_by_policy = list(self._pools_by_policy.values()), {}
-        for pool in pools:
-            pool.close()
+        self._idle.close()
         self._resolvers.close()
 
-    def _pools(self, policy: AddressPolicy) -> _Pools:
+    def _open(self, target: _Target, policy: AddressPolicy, deadline: Deadline) -> _Connection:
+        addresses = resolve(self._resolvers, target.host, target.port, deadline)
+        for address in addresses:
+            policy.check_address(address)
+        sock = _connect(addresses, target.port, deadline, self.connect_timeout)
+        if target.scheme == "https":
+            try:
+                tls = self._tls_context().wrap_socket(
+                    sock, server_hostname=target.host, do_handshake_on_connect=False
+                )
+            except BaseException:
+                sock.close()
+                raise
+            # The wrap took over the descriptor: the watchdog must shut the TLS socket down.
+            deadline.watch(tls)
+            try:
+                tls.do_handshake()
+            except BaseException:
+                tls.close()
+                raise
+            sock = tls
+        return _Connection(sock)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        # Built on the first https request: loading the CA bundle takes milliseconds.
         with self._lock:
-            pools = self._pools_by_policy.get(policy)
-            if pools is None:
-                pools = self._pools_by_policy[policy] = _Pools(self.verify)
-            return pools
+            if self._tls is None:
+                if self.verify:
+                    cafile = self.verify if isinstance(self.verify, str) else certifi.where()
+                    context = ssl.create_default_context(cafile=cafile)
+                else:
+                    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                context.set_alpn_protocols(["http/1.1"])
+                self._tls = context
+            return self._tls
 
 
-class _Pools:
-    """The connection pools of one address policy, one per scheme, host and port, the least
-    recently used closed beyond ``_MAX_POOLS``. (urllib3's PoolManager does this too, at the
-    cost of a 30-field key built for every request.)"""
+class _Target:
+    """Where a URL's request goes: scheme, host (as the policy read it), port, the Host
+    field and the request target."""
 
-    def __init__(self, verify: bool | str) -> None:
-        self.tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE"}
-        if verify:
-            self.tls["ca_certs"] = verify if isinstance(verify, str) else certifi.where()
-        self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
-        self._lock = threading.Lock()
+    __slots__ = ("host", "host_field", "path", "port", "scheme")
 
-    def get(self, parts: Url) -> HTTPConnectionPool:
-        scheme, host = parts.scheme or "http", parts.host
-        if not host:
-            raise LocationValueError("no host in the URL")
-        key = (scheme, host, parts.port or _DEFAULT_PORTS[scheme])
-        evicted = None
-        with self._lock:
-            pool = self._pools.get(key)
-            if pool is not None:
-                self._pools.move_to_end(key)
-                return pool
-            if scheme == "https":
-                pool = _GuardedHTTPSPool(host, key[2], maxsize=4, block=False, **self.tls)
-            else:
-                pool = _GuardedHTTPPool(host, key[2], maxsize=4, block=False)
-            self._pools[key] = pool
-            if len(self._pools) > _MAX_POOLS:
-                evicted = self._pools.popitem(last=False)[1]
-        if evicted is not None:
-            evicted.close()  # its connections in use close when their responses are done
-        return pool
+    def __init__(self, scheme: str, host: str, port: int, host_field: str, path: str) -> None:
+        self.scheme, self.host, self.port = scheme, host, port
+        self.host_field, self.path = host_field, path
 
-    def close(self) -> None:
-        with self._lock:
-            pools, self._pools = list(self._pools.values()), OrderedDict()
-        for pool in pools:
-            pool.close()
+    @classmethod
+    def of(cls, url: str) -> _Target:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if scheme not in _DEFAULT_PORTS or not host or port == -1:
+            raise InvalidURL("not an http(s) URL with a host and a valid port", url=url)
+        default = _DEFAULT_PORTS[scheme]
+        shown = f"[{host}]" if ":" in host else host
+        host_field = shown if port in (None, default) else f"{shown}:{port}"
+        return cls(
+            scheme, host, port or default, host_field, request_target(parts.path, parts.query)
+        )
 
 
-_MAX_POOLS = 64
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-
-# Sent with every request: only what ACCEPTED_ENCODINGS lets urllib3 decode.
+# Sent with every request: only what ACCEPTED_ENCODINGS can decode.
 _HEADERS = {"Accept-Encoding": "gzip, deflate"}
 
 
-class _Body:
-    """A response body, read in chunks under the deadline. A connection read to the end goes
-    back to its pool; one left with unread bytes is closed (they would start the next reply)."""
+class _Connection:
+    """One socket and the bytes read from it that the current response has not used yet."""
 
-    def __init__(self, response: BaseHTTPResponse, url: str, deadline: Deadline) -> None:
-        self.response = response
+    __slots__ = ("buffer", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def read_head(self) -> ResponseHead:
+        """The next response's head; informational (1xx) responses are skipped."""
+        while True:
+            head = parse_head(self._read_until_head())
+            if head.status >= 200:
+                return head
+            if head.status == 101:
+                raise MalformedResponse("the server switched protocols unasked")
+
+    def _read_until_head(self) -> bytes:
+        searched = 0
+        while (end := head_end(self.buffer, searched)) < 0 and len(self.buffer) <= MAX_HEAD_BYTES:
+            searched = max(0, len(self.buffer) - 2)
+            if not self._fill():
+                raise ConnectionError("the server closed the connection without answering")
+        if not 0 <= end <= MAX_HEAD_BYTES:
+            raise MalformedResponse(f"the response head is over {MAX_HEAD_BYTES} bytes")
+        head = bytes(self.buffer[:end])
+        del self.buffer[:end]
+        return head
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(CHUNK_SIZE)
+        self.buffer += data
+        return bool(data)
+
+    def body(self, frame: Framing) -> Iterator[bytes]:
+        """The body's bytes as sent (still content-encoded)."""
+        if frame.kind == "length":
+            yield from self._exactly(frame.length)
+        elif frame.kind == "chunked":
+            while size := parse_chunk_size(self._line()):
+                yield from self._exactly(size)
+                if self._line():
+                    raise MalformedResponse("a chunk is longer than its size")
+            while self._line():  # trailer fields: not used
+                pass
+        elif frame.kind == "close":
+            while self.buffer or self._fill():
+                chunk, self.buffer = bytes(self.buffer), bytearray()
+                yield chunk
+
+    def _exactly(self, count: int) -> Iterator[bytes]:
+        while count > 0:
+            if not self.buffer and not self._fill():
+                raise ConnectionError("the server closed the connection in the middle of a body")
+            chunk = bytes(self.buffer[:count])
+            del self.buffer[: len(chunk)]
+            count -= len(chunk)
+            yield chunk
+
+    def _line(self) -> bytes:
+        while (end := self.buffer.find(b"\n")) < 0:
+            if len(self.buffer) > MAX_LINE_BYTES:
+                raise MalformedResponse(f"a chunk line is over {MAX_LINE_BYTES} bytes")
+            if not self._fill():
+                raise ConnectionError("the server closed the connection in the middle of a body")
+        line = bytes(self.buffer[:end])
+        del self.buffer[: end + 1]
+        return line.rstrip(b"\r")
+
+    def is_dropped(self) -> bool:
+        """True when a kept connection was closed by the server (or sent bytes unasked)."""
+        if self.buffer:
+            return True
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        return bool(poller.poll(0))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+_Key = tuple[AddressPolicy, str, str, int]
+
+
+class _IdleConnections:
+    """Connections kept alive for their next request, per policy, scheme, host and port: at
+    most ``_PER_HOST`` each, for the ``_MAX_HOSTS`` hosts used last."""
+
+    def __init__(self) -> None:
+        self._idle: OrderedDict[_Key, list[_Connection]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: _Key) -> _Connection | None:
+        while True:
+            with self._lock:
+                kept = self._idle.get(key)
+                if not kept:
+                    return None
+                connection = kept.pop()
+            if not connection.is_dropped():
+                return connection
+            connection.close()
+
+    def put(self, key: _Key, connection: _Connection) -> None:
+        evicted: list[_Connection] = []
+        with self._lock:
+            kept = self._idle.setdefault(key, [])
+            self._idle.move_to_end(key)
+            if len(kept) < _PER_HOST:
+                kept.append(connection)
+            else:
+                evicted.append(connection)
+            while len(self._idle) > _MAX_HOSTS:
+                evicted += self._idle.popitem(last=False)[1]
+        for old in evicted:
+            old.close()
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._idle = list(self._idle.values()), OrderedDict()
+        for connections in kept:
+            for connection in connections:
+                connection.close()
+
+
+_PER_HOST = 4
+_MAX_HOSTS = 64
+
+
+class _Body:
+    """A response body, decoded and read in chunks under the deadline. A connection read to
+    the end goes back to the kept ones if it can carry another request; one left with unread
+    bytes is closed (they would start the next reply)."""
+
+    def __init__(
+        self,
+        connection: _Connection,
+        head: ResponseHead,
+        url: str,
+        deadline: Deadline,
+        idle: _IdleConnections,
+        key: _Key,
+    ) -> None:
+        self.connection: _Connection | None = connection
+        self.frame = framing(head)
+        self.coding = head.headers.get("content-encoding", "")
         self.url = url
         self.deadline = deadline
-        self.finished = False
+        self.idle = idle
+        self.key = key
+        if self.frame.kind == "empty":
+            self._finish()
 
     def __iter__(self) -> Iterator[bytes]:
-        # Checked when the body is first read: a redirect or an error status is handled first.
-        _check_encoding(self.response.headers.get("Content-Encoding", ""), self.url)
+        connection = self.connection
+        if connection is None:
+            return
         try:
-            yield from self.response.stream(CHUNK_SIZE, decode_content=True)
-        except CommentLuvError:
-            raise
-        except (HTTPError, OSError) as exc:
-            if self.deadline.expired:
+            # Checked when the body is first read: a redirect or an error status comes first.
+            coding = check_encoding(self.coding)
+            inflater = Inflater(coding) if coding != "identity" else None
+            for chunk in connection.body(self.frame):
+                if inflater is None:
+                    yield chunk
+                else:
+                    yield from inflater.feed(chunk)
+        except MalformedResponse as exc:
+            raise FetchError(str(exc), url=self.url) from None
+        except OSError as exc:
+            if self.deadline.expired or isinstance(exc, TimeoutError):
                 raise FetchTimeout(
                     "the lookup took longer than its deadline", url=self.url
                 ) from exc
             raise FetchError(f"the connection broke while reading: {exc}", url=self.url) from exc
-        self.finished = True
+        self._finish()
+
+    def _finish(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            if self.frame.reusable:
+                self.idle.put(self.key, connection)
+            else:
+                connection.close()
 
     def close(self) -> None:
-        if not self.finished:
-            self.response.close()
-        self.response.release_conn()
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
 
 
-def _check_encoding(header: str, url: str) -> None:
-    # urllib3 decodes every comma-separated token in turn, a blank or "identity" one as
-    # deflate: "identity, gzip" and "gzip," are two layers. Only one plain layer is read.
-    tokens = [token.strip().lower() for token in header.split(",")] if header.strip() else []
-    if len(tokens) > 1:
-        raise FetchError("nested content encodings are refused", url=url)
-    if tokens and tokens[0] != "identity" and tokens[0] not in ACCEPTED_ENCODINGS:
-        raise FetchError(
-            f"content encoding {tokens[0][:40]!r} was not asked for and is refused", url=url
-        )
+def _connect(
+    addresses: Sequence[str], port: int, deadline: Deadline, timeout: float
+) -> socket.socket:
+    last_error: OSError | None = None
+    for address in addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            deadline.watch(sock)
+            sock.settimeout(min(timeout, deadline.remaining()))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.connect((address, port))
+            return sock
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+            if deadline.expired:
+                break
+    if isinstance(last_error, TimeoutError) or deadline.expired:
+        raise FetchTimeout("connection timed out")
+    if isinstance(last_error, ConnectionRefusedError):
+        raise FetchError("the connection was refused")
+    raise FetchError("the connection failed")
 
 
 def _failure(exc: BaseException, url: str, deadline: Deadline) -> FetchError:
-    if deadline.expired:
+    if deadline.expired or isinstance(exc, TimeoutError):
         return FetchTimeout("the lookup took longer than its deadline", url=url)
-    return FetchError(_describe_connection_error(exc), url=url)
-
-
-def _describe_connection_error(exc: BaseException) -> str:
-    text = str(exc)
-    if "NameResolutionError" in text or "Name or service not known" in text:
-        return "the host name does not resolve"
-    if "refused" in text.lower():
-        return "the connection was refused"
-    return "the connection failed"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return FetchError("TLS handshake or certificate verification failed", url=url)
+    if isinstance(exc, MalformedResponse):
+        return FetchError(f"the server's response is not HTTP/1.x: {exc}", url=url)
+    return FetchError("the connection failed", url=url)
