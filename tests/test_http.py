@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -121,6 +122,30 @@ def test_chunks_with_extensions_and_trailers_are_read_and_the_connection_kept(si
     assert get(fetcher, site.url + "/chunked").body == b"<port>"
     first = get(fetcher, site.url + "/port").body
     assert get(fetcher, site.url + "/port").body == first  # the same connection each time
+
+
+@pytest.mark.parametrize(("padding", "kept"), [(1000, True), (3 * MiB, False)])
+def test_a_body_stopped_early_keeps_its_connection_when_its_small_rest_has_arrived(
+    site, padding, kept
+):
+    def port_then_padding(handler):
+        body = str(handler.client_address[1]).encode().ljust(8) + b"x" * padding
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        with contextlib.suppress(OSError):  # the client may hang up on the rest
+            handler.wfile.write(body)
+
+    site.add("/page", handler=port_then_padding)
+    fetcher = make_fetcher()
+
+    def connection() -> bytes:
+        stop_at_once = lambda url, body, headers: True  # noqa: E731
+        return get(fetcher, site.url + "/page", max_bytes=4 * MiB, truncate=True,
+                   stop=stop_at_once).body[:8]  # fmt: skip
+
+    time.sleep(0.05)
+    assert (connection() == connection()) is kept
 
 
 def test_a_connection_the_server_closed_while_kept_is_replaced(site):

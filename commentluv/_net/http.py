@@ -259,6 +259,20 @@ class _Connection:
         del self.buffer[: end + 1]
         return line.rstrip(b"\r")
 
+    def drain(self, rest: Iterator[bytes]) -> bool:
+        """Read the ``rest`` of a body if it has already arrived, never waiting for more, up
+        to ``_DRAIN_BYTES``: reading it costs less than a new connection (and handshake)."""
+        self.sock.settimeout(0)  # the next request sets its own
+        drained = 0
+        try:
+            for chunk in rest:
+                drained += len(chunk)
+                if drained > _DRAIN_BYTES:
+                    return False
+        except (OSError, MalformedResponse):  # BlockingIOError: the rest is still on its way
+            return False
+        return True
+
     def is_dropped(self) -> bool:
         """True when a kept connection was closed by the server (or sent bytes unasked)."""
         if self.buffer:
@@ -271,6 +285,7 @@ class _Connection:
         self.sock.close()
 
 
+_DRAIN_BYTES = 64 * 1024
 _Key = tuple[AddressPolicy, str, str, int]
 
 
@@ -321,8 +336,9 @@ _MAX_HOSTS = 64
 
 class _Body:
     """A response body, decoded and read in chunks under the deadline. A connection read to
-    the end goes back to the kept ones if it can carry another request; one left with unread
-    bytes is closed (they would start the next reply)."""
+    the end goes back to the kept ones if it can carry another request; so does one whose
+    unread rest has already arrived (a page read only up to its ``</head>``, say); any other
+    is closed (the unread bytes would start the next reply)."""
 
     def __init__(
         self,
@@ -340,6 +356,7 @@ class _Body:
         self.deadline = deadline
         self.idle = idle
         self.key = key
+        self.raw: Iterator[bytes] | None = None  # the body as sent, once reading started
         if self.frame.kind == "empty":
             self._finish()
 
@@ -351,7 +368,8 @@ class _Body:
             # Checked when the body is first read: a redirect or an error status comes first.
             coding = check_encoding(self.coding)
             inflater = Inflater(coding) if coding != "identity" else None
-            for chunk in connection.body(self.frame):
+            self.raw = connection.body(self.frame)
+            for chunk in self.raw:
                 if inflater is None:
                     yield chunk
                 else:
@@ -376,7 +394,12 @@ class _Body:
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
-        if connection is not None:
+        if connection is None:
+            return
+        rest = self.raw if self.raw is not None else connection.body(self.frame)
+        if self.frame.reusable and self.frame.kind != "close" and connection.drain(rest):
+            self.idle.put(self.key, connection)
+        else:
             connection.close()
 
 
