@@ -141,16 +141,20 @@ def rank_candidates(
 ) -> tuple[RankedT, ...]:
     """Best first, one per feed: drops candidates whose identity is already in ``taken``
     (which it extends), so alternates and exact duplicates collapse into the best-ranked."""
-    # sorted() is stable, so document order breaks ties.
-    ordered = sorted(
-        (candidate for candidate in found if candidate is not None),
-        key=lambda candidate: _rank_key(candidate, page),
-    )
+    # Each URL is split, and its topic found, once for both the rank and the identity.
+    scored = [
+        (_rank_key(candidate, parts, topic, page), position, candidate, parts, topic)
+        for position, candidate in enumerate(found)
+        if candidate is not None
+        for parts in (urlsplit(candidate.url),)
+        for topic in (_topic(parts, candidate.title),)
+    ]
+    scored.sort(key=lambda entry: entry[:2])  # document order breaks ties
     kept: list[RankedT] = []
-    for candidate in ordered:
+    for _, _, candidate, parts, topic in scored:
         if len(kept) >= limit:
             break
-        keys = _identity_keys(candidate)
+        keys = _identity_keys(candidate, parts, topic)
         if keys & taken:
             continue
         taken.update(keys)
@@ -158,14 +162,15 @@ def rank_candidates(
     return tuple(kept)
 
 
-def _rank_key(candidate: Ranked, page: SplitResult | None) -> tuple[int, int, int, int]:
+def _rank_key(
+    candidate: Ranked, parts: SplitResult, topic: int, page: SplitResult | None
+) -> tuple[int, int, int, int]:
     """(topic, other site, only named like a feed, section): main feeds first, comments last;
     the page's own site first; then feeds covering the page's section, then the root feed."""
-    parts = urlsplit(candidate.url)
     local = page is not None and same_site(parts.hostname, page.hostname)
     named_only = is_named_only(candidate)
     section = _section_rank(parts.path, page.path) if page is not None and local else 0
-    return (_topic(parts, candidate.title), 0 if local else 1, int(named_only), section)
+    return (topic, 0 if local else 1, int(named_only), section)
 
 
 def is_named_only(candidate: Ranked) -> bool:
@@ -220,11 +225,10 @@ def path_segments(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 
 
-def _identity_keys(candidate: Ranked) -> set[str]:
+def _identity_keys(candidate: Ranked, parts: SplitResult, topic: int) -> set[str]:
     """Keys shared by every URL of one feed: the RSS and Atom (or JSON) versions of a feed
     differ only in a format word in the path or query, or in the title. Blogger gives a
     post's comments feed the blog's title, hence the topic in the title key."""
-    parts = urlsplit(candidate.url)
     host = site_host(parts.hostname)
     query = urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query) if not _is_format_param(k, v))
@@ -233,7 +237,7 @@ def _identity_keys(candidate: Ranked) -> set[str]:
     keys = {f"url {host}/{'/'.join(_feed_section(parts.path))}?{query}", candidate.url}
     title = " ".join(_TITLE_NOISE_RE.sub(" ", candidate.title or "").lower().split())
     if title:
-        keys.add(f"title {host} {_topic(parts, candidate.title)} {title}")
+        keys.add(f"title {host} {topic} {title}")
     return keys
 
 

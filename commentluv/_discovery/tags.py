@@ -42,7 +42,9 @@ class PageTag:
 def parse_window(text: str) -> str:
     """The prefix of ``text`` the parser may see (see ``_MAX_TAGS``)."""
     per_kind = dict.fromkeys(_COUNTED_TAGS, 0)
-    for total, tag in enumerate(_TAG_START_RE.finditer(text), 1):
+    # Fewer "<" than the smaller limit: no limit can be reached, nothing needs counting.
+    tag_starts = () if text.count("<") <= _MAX_TAGS_PER_KIND else _TAG_START_RE.finditer(text)
+    for total, tag in enumerate(tag_starts, 1):
         name = "" if tag.group(1) else (tag.group(2) or "").lower()
         if name in per_kind:
             per_kind[name] += 1
