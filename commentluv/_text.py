@@ -85,11 +85,31 @@ def clean_text(raw: str, max_length: int = 200, *, markup: bool = True) -> str:
     hide a tag), whitespace collapsed, and the result capped at ``max_length`` characters on
     a word boundary with an ellipsis.
     """
+    if _is_plain(raw, markup):
+        return truncate_words(raw.strip(), max_length)
+    return _clean(raw, max_length, markup)
+
+
+def _clean(raw: str, max_length: int, markup: bool) -> str:
+    """The rule, step by step."""
     text = html.unescape(strip_tags(raw)) if markup else raw
     text = _remove_invisible(text)
     text = _remove_tags(text)
     text = _WHITESPACE_RE.sub(" ", text).strip()
     return truncate_words(text, max_length)
+
+
+def _is_plain(raw: str, markup: bool) -> bool:
+    """Whether the rule would change nothing in ``raw`` but its ends: printable ASCII (no
+    control, invisible or non-space whitespace character) with no "<", no run of spaces and,
+    in markup, no "&" (most titles; a property test holds it to the full rule)."""
+    return (
+        raw.isascii()
+        and raw.isprintable()
+        and "<" not in raw
+        and "  " not in raw
+        and not (markup and "&" in raw)
+    )
 
 
 def _remove_invisible(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from commentluv._text import clean_text
@@ -79,3 +79,19 @@ def test_no_tag_survives_and_cleaning_twice_changes_nothing(raw: str, markup: bo
     assert cleaned == cleaned.strip()
     assert "\u200b" not in cleaned and "\x00" not in cleaned and "\n" not in cleaned
     assert clean_text(cleaned, markup=False) == cleaned
+
+
+PRINTABLE_ASCII = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+
+
+@example("Two  spaces", False)
+@example("AT&amp;T &lt;b&gt;", True)
+@example(" Ends ", True)
+@example("Tab\there", False)
+@example("x<b>y</b>", False)
+@example("Long title " * 9, False)
+@given(st.text(alphabet=PRINTABLE_ASCII) | st.text(), st.booleans())
+def test_plain_titles_take_a_shortcut_to_the_same_answer(raw: str, markup: bool) -> None:
+    from commentluv._text import _clean
+
+    assert clean_text(raw, 40, markup=markup) == _clean(raw, 40, markup)

@@ -60,6 +60,7 @@ _RFC822_RE = re.compile(  # matched against the stripped value, as _RFC3339_RE
     r"(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
     r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))$"
 )
+_ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]")
 
 
 # Fields → Post
@@ -88,6 +89,8 @@ def has_words(text: str) -> bool:
     """Whether ``text`` holds a letter, a digit or an emoji-like symbol: a title of only
     punctuation ("-", "…", "| |") or of undecodable bytes ("�") says nothing, and the post's
     text stands in for it."""
+    if text.isascii():  # the usual case, at C speed: ASCII has no symbol that counts
+        return _ASCII_WORD_RE.search(text) is not None
     return any(_is_wordlike(char) for char in text)
 
 
@@ -187,7 +190,7 @@ def parse_rfc822(value: str) -> datetime | None:
         moment = datetime(
             int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
         )
-        if sign:
+        if sign and offset_h + offset_m != "0000":  # most feeds say +0000
             offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
             moment -= offset if sign == "+" else -offset
     except (ValueError, OverflowError):  # no such day, or out of range once in UTC (year 1)

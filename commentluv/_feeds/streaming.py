@@ -235,7 +235,7 @@ class FeedReader:
     def _consume(self) -> None:
         for event, element in self._parser.read_events():
             if event == "start":
-                if _XML_BASE in element.attrib:
+                if element.get(_XML_BASE) is not None:  # .attrib builds a proxy each time
                     raise Unsupported("xml:base")
                 if self._item_tag is None:
                     self._item_tag = _ITEM_TAGS.get(element.tag)
