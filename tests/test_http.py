@@ -148,6 +148,19 @@ def test_a_body_stopped_early_keeps_its_connection_when_its_small_rest_has_arriv
     assert (connection() == connection()) is kept
 
 
+def test_a_kept_connection_is_not_shut_by_the_deadline_of_the_lookup_that_kept_it(site):
+    site.add("/", "<html>hi</html>")
+    site.add("/slow", "<html>late</html>", delay=0.8)
+    fetcher = make_fetcher()
+    first = Deadline(0.4)  # a lookup still running elsewhere after its page came back
+    fetcher.get(site.url + "/", deadline=first, max_bytes=MiB)
+    with Deadline(5) as second:  # takes the kept connection; the first deadline passes
+        response = fetcher.get(site.url + "/slow", deadline=second, max_bytes=MiB)
+    assert first.expired and response.body == b"<html>late</html>"
+    assert len(site.hits) == 2
+    first.close()
+
+
 def test_a_connection_the_server_closed_while_kept_is_replaced(site):
     site.add("/bye", handler=raw_answer(
         b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", PORT, close=True

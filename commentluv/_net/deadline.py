@@ -79,6 +79,12 @@ class Deadline:
         elif first and self._watchdog is not None:
             self._watchdog.schedule(self)
 
+    def unwatch(self, sock: socket.socket) -> None:
+        """Leave ``sock`` alone from now on: a kept-alive connection handed to the next
+        lookup must not be shut down when this one's deadline passes."""
+        with self._lock:
+            self._sockets.discard(sock)
+
     def fire(self) -> None:
         """The deadline has passed: shut its sockets down (the watchdog calls this)."""
         with self._lock:

@@ -277,6 +277,8 @@ class _Connection:
         """True when a kept connection was closed by the server (or sent bytes unasked)."""
         if self.buffer:
             return True
+        if not hasattr(select, "poll"):  # Windows; select() is fine for its sockets
+            return bool(select.select([self.sock], [], [], 0)[0])
         poller = select.poll()
         poller.register(self.sock, select.POLLIN)
         return bool(poller.poll(0))
@@ -388,9 +390,13 @@ class _Body:
         connection, self.connection = self.connection, None
         if connection is not None:
             if self.frame.reusable:
-                self.idle.put(self.key, connection)
+                self._keep(connection)
             else:
                 connection.close()
+
+    def _keep(self, connection: _Connection) -> None:
+        self.deadline.unwatch(connection.sock)  # the next lookup to take it watches it
+        self.idle.put(self.key, connection)
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
@@ -398,7 +404,7 @@ class _Body:
             return
         rest = self.raw if self.raw is not None else connection.body(self.frame)
         if self.frame.reusable and self.frame.kind != "close" and connection.drain(rest):
-            self.idle.put(self.key, connection)
+            self._keep(connection)
         else:
             connection.close()
 
