@@ -28,6 +28,7 @@ from .resolve import Resolver, ResolverThreads, resolve, system_resolver
 from .transport import CHUNK_SIZE, Request, TransportResponse
 from .wire import (
     ACCEPTED_ENCODINGS,
+    MAX_FIELD_LINES,
     MAX_HEAD_BYTES,
     MAX_LINE_BYTES,
     Framing,
@@ -199,13 +200,14 @@ class _Connection:
         self.buffer = bytearray()
 
     def read_head(self) -> ResponseHead:
-        """The next response's head; informational (1xx) responses are skipped."""
-        while True:
+        """The next response's head; a few informational (1xx) responses are skipped."""
+        for _ in range(_MAX_INTERIM_RESPONSES + 1):
             head = parse_head(self._read_until_head())
             if head.status >= 200:
                 return head
             if head.status == 101:
                 raise MalformedResponse("the server switched protocols unasked")
+        raise MalformedResponse(f"more than {_MAX_INTERIM_RESPONSES} informational responses")
 
     def _read_until_head(self) -> bytes:
         searched = 0
@@ -233,8 +235,10 @@ class _Connection:
                 yield from self._exactly(size)
                 if self._line():
                     raise MalformedResponse("a chunk is longer than its size")
-            while self._line():  # trailer fields: not used
-                pass
+            for _ in range(MAX_FIELD_LINES + 1):  # trailer fields: not used
+                if not self._line():
+                    return
+            raise MalformedResponse(f"more than {MAX_FIELD_LINES} trailer fields")
         elif frame.kind == "close":
             while self.buffer or self._fill():
                 chunk, self.buffer = bytes(self.buffer), bytearray()
@@ -288,6 +292,7 @@ class _Connection:
 
 
 _DRAIN_BYTES = 64 * 1024
+_MAX_INTERIM_RESPONSES = 8
 _Key = tuple[AddressPolicy, str, str, int]
 
 

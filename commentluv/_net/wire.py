@@ -17,6 +17,7 @@ from typing import Literal
 
 __all__ = [
     "ACCEPTED_ENCODINGS",
+    "MAX_FIELD_LINES",
     "MAX_HEAD_BYTES",
     "MAX_LINE_BYTES",
     "Framing",
