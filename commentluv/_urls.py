@@ -25,6 +25,7 @@ _FORBIDDEN_CHARS_RE = re.compile(
 )
 # Browsers silently drop tab and newline inside URLs ("java\tscript:" is javascript:).
 _URL_WHITESPACE_RE = re.compile("[\t\n\r]")
+_ANY_WHITESPACE_RE = re.compile(r"\s")  # str.isspace()'s characters
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 # Characters kept as they are when re-quoting a path or query; everything else
 # (non-ASCII, spaces, quotes, angle brackets) is percent-encoded.
@@ -57,8 +58,11 @@ def normalize_site_url(raw: str) -> str:
         raise InvalidURL("empty URL")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
-    if _FORBIDDEN_CHARS_RE.search(text) or any(ch.isspace() for ch in text):
+    if _FORBIDDEN_CHARS_RE.search(text) or _ANY_WHITESPACE_RE.search(text):
         raise InvalidURL("URL contains control or whitespace characters")
+    canonical = _already_canonical(text, keep_fragment=False)
+    if canonical is not None:  # what most commenters' URLs are, once a form has tidied them
+        return canonical
     text = _strip_feed_prefix(text)
     match = _SCHEME_RE.match(text)
     if match and not _HOST_PORT_RE.match(text):

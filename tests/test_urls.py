@@ -178,6 +178,7 @@ def test_the_canonical_fast_path_agrees_with_the_long_way(
     fast = _already_canonical(url, keep_fragment)
     if fast is not None:
         assert fast == _resolved(url, None, keep_fragment), url
+        assert normalize_site_url(url) == _resolved(url, None, False)
         assert _resolved(url, "https://base.example/x/", keep_fragment) == fast
 
 
