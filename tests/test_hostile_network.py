@@ -396,8 +396,8 @@ def test_encodings_not_asked_for_are_refused(site, encoding):
 
 @pytest.mark.parametrize("encoding", ["identity, gzip", "gzip,", "gzip, gzip", "deflate, gzip"])
 def test_stacked_content_encodings_are_refused_before_decoding(site, encoding):
-    # urllib3 decodes each token in turn (a blank or "identity" one as deflate): these bodies
-    # are two layers deep, and were once read as one (urllib3 2.2 then reached 2 GiB RSS).
+    # A decoder that takes each token in turn (urllib3 did, a blank or "identity" one as
+    # deflate) reads these two-layer bodies whole: urllib3 2.2 reached 2 GiB RSS on them.
     body = gzip.compress(zlib.compress(b"<rss>" + bytes(64 * 1024) + b"</rss>"))
     site.add("/", body, headers={"Content-Encoding": encoding})
     with pytest.raises(FetchError, match="nested content encodings") as caught:
