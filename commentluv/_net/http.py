@@ -95,7 +95,7 @@ class HTTPTransport:
             raise FetchError(str(exc), url=url) from None
         try:
             connection = self._idle.take(key) or self._open(target, policy, deadline)
-            deadline.watch(connection.sock)  # a kept connection was armed by an earlier lookup
+            deadline.watch(connection.sock)  # a kept one was let go by the lookup that kept it
             connection.sock.settimeout(min(self.read_timeout, remaining))
             try:
                 connection.sock.sendall(message)
