@@ -17,6 +17,7 @@ import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import certifi
@@ -27,7 +28,6 @@ from .policy import AddressPolicy
 from .resolve import Resolver, ResolverThreads, resolve, system_resolver
 from .transport import CHUNK_SIZE, Request, TransportResponse
 from .wire import (
-    ACCEPTED_ENCODINGS,
     MAX_FIELD_LINES,
     MAX_HEAD_BYTES,
     MAX_LINE_BYTES,
@@ -44,7 +44,7 @@ from .wire import (
     request_target,
 )
 
-__all__ = ["ACCEPTED_ENCODINGS", "HTTPTransport", "Resolver", "system_resolver"]
+__all__ = ["HTTPTransport", "Resolver", "system_resolver"]
 
 logger = logging.getLogger("commentluv")
 
@@ -156,15 +156,16 @@ class HTTPTransport:
             return self._tls
 
 
+@dataclass(frozen=True, slots=True)
 class _Target:
     """Where a URL's request goes: scheme, host (as the policy read it), port, the Host
     field and the request target."""
 
-    __slots__ = ("host", "host_field", "path", "port", "scheme")
-
-    def __init__(self, scheme: str, host: str, port: int, host_field: str, path: str) -> None:
-        self.scheme, self.host, self.port = scheme, host, port
-        self.host_field, self.path = host_field, path
+    scheme: str
+    host: str
+    port: int
+    host_field: str
+    path: str
 
     @classmethod
     def of(cls, url: str) -> _Target:
@@ -186,7 +187,7 @@ class _Target:
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# Sent with every request: only what ACCEPTED_ENCODINGS can decode.
+# Sent with every request: only what wire.ACCEPTED_ENCODINGS can decode.
 _HEADERS = {"Accept-Encoding": "gzip, deflate"}
 
 
@@ -365,7 +366,7 @@ class _Body:
         self.key = key
         self.raw: Iterator[bytes] | None = None  # the body as sent, once reading started
         if self.frame.kind == "empty":
-            self._finish()
+            self.close()
 
     def __iter__(self) -> Iterator[bytes]:
         connection = self.connection
@@ -389,27 +390,18 @@ class _Body:
                     "the lookup took longer than its deadline", url=self.url
                 ) from exc
             raise FetchError(f"the connection broke while reading: {exc}", url=self.url) from exc
-        self._finish()
-
-    def _finish(self) -> None:
-        connection, self.connection = self.connection, None
-        if connection is not None:
-            if self.frame.reusable:
-                self._keep(connection)
-            else:
-                connection.close()
-
-    def _keep(self, connection: _Connection) -> None:
-        self.deadline.unwatch(connection.sock)  # the next lookup to take it watches it
-        self.idle.put(self.key, connection)
+        self.close()
 
     def close(self) -> None:
+        """Keep the connection when it can carry another request and the rest of the body
+        (nothing, once read to its end) has already arrived; else close it."""
         connection, self.connection = self.connection, None
         if connection is None:
             return
         rest = self.raw if self.raw is not None else connection.body(self.frame)
-        if self.frame.reusable and self.frame.kind != "close" and connection.drain(rest):
-            self._keep(connection)
+        if self.frame.reusable and connection.drain(rest):
+            self.deadline.unwatch(connection.sock)  # the next lookup to take it watches it
+            self.idle.put(self.key, connection)
         else:
             connection.close()
 

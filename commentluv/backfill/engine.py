@@ -6,12 +6,11 @@ from __future__ import annotations
 import heapq
 import logging
 import os
-import queue
 import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING
@@ -209,35 +208,22 @@ class BackfillRun:
         hosts = _Hosts(state.pending_sites(), self.options.per_host, self.options.delay)
         pool = ThreadPoolExecutor(self.options.jobs, thread_name_prefix="commentluv-backfill")
         in_flight: dict[Future[LookupResult], tuple[str, str]] = {}
-        # Lookups report here as they end: waiting on the queue costs the same for 2 jobs or
-        # 64, where wait() arms every future in flight on each call.
-        ended: queue.SimpleQueue[Future[LookupResult]] = queue.SimpleQueue()
-
-        def fill(now: float) -> None:
-            while len(in_flight) < self.options.jobs:
-                taken = hosts.take(now)
-                if taken is None:
-                    return
-                future = pool.submit(self._lookup, taken[0])
-                in_flight[future] = taken
-                future.add_done_callback(ended.put)
-
         try:
             while True:
                 now = self._clock()
-                fill(now)
+                while len(in_flight) < self.options.jobs:
+                    taken = hosts.take(now)
+                    if taken is None:
+                        break
+                    in_flight[pool.submit(self._lookup, taken[0])] = taken
                 wake = hosts.next_start()
                 if not in_flight:
                     if wake is None:
                         return
                     time.sleep(max(0.0, wake - now))  # only --delay holds every site back
                     continue
-                try:
-                    done = [ended.get(timeout=None if wake is None else max(0.0, wake - now))]
-                except queue.Empty:
-                    continue  # a site held back by --delay may start now
-                while not ended.empty():
-                    done.append(ended.get())
+                timeout = None if wake is None else max(0.0, wake - now)
+                done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                 answers = []
                 for future in done:
                     site, host = in_flight.pop(future)
