@@ -15,18 +15,18 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._behind import Behind
-from ._choice import MAX_CHOICES, ChoiceSigner
+from ._engine.refresh import Behind
+from ._engine.singleflight import SingleFlight
+from ._engine.store import FailedEntry, SiteEntry, SiteStore
 from ._net.deadline import Deadline, Watchdog
-from ._singleflight import SingleFlight
-from ._store import FailedEntry, SiteEntry, SiteStore
-from ._urls import normalize_site_url
+from ._shared.urls import normalize_site_url
 from ._version import __version__
 from .cache import Cache, MemoryCache
 from .config import SHORTHANDS, AddressPolicy, Freshness, Limits, Timeouts, merge
 from .errors import CommentLuvError, InvalidURL
 from .formatting import Format, format_backlink, validate_style
 from .models import ChoiceCheck, LookupResult, Post
+from .tokens import MAX_CHOICES, ChoiceSigner
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -373,7 +373,7 @@ class CommentLuv:
         self, site: str, known: SiteEntry | None, deadline: Deadline
     ) -> tuple[list[Post], float]:
         """The site's posts from the network, and until when the cache calls them fresh."""
-        from ._lookup import fetch_site  # the parsers: only when the network is needed
+        from ._engine.lookup import fetch_site  # the parsers: only when the network is needed
 
         try:
             fetched = fetch_site(self._fetcher, self.limits, site, known, deadline)

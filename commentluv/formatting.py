@@ -24,8 +24,8 @@ from types import MappingProxyType
 from typing import Literal, get_args
 from urllib.parse import quote, urlsplit
 
-from ._text import clean_text
-from ._urls import MAX_URL_LENGTH, safe_http_url
+from ._shared.text import clean_text
+from ._shared.urls import MAX_URL_LENGTH, safe_http_url
 from .models import Post
 
 __all__ = ["STYLES", "Format", "format_backlink", "validate_style", "validate_template"]

@@ -23,7 +23,7 @@ import pytest
 from backfill_support import cl_data, loopback_blog, wxr, wxr_comment
 from conftest import Route
 
-from commentluv.backfill import command as backfill_command
+from commentluv.cli import backfill as backfill_command
 from commentluv.backfill import read_state_info
 from commentluv.cli import main
 

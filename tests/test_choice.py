@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from commentluv._choice import MAX_CHOICES, ChoiceSigner
+from commentluv.tokens import MAX_CHOICES, ChoiceSigner
 
 SECRET = "correct horse battery staple"
 SITE = "https://jaden.example/"

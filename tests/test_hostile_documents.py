@@ -208,7 +208,7 @@ def test_an_unexpected_failure_in_the_streaming_reader_is_a_feed_error(site, mon
 
 
 def test_one_site_failing_unexpectedly_does_not_lose_the_batch(site, monkeypatch, caplog):
-    from commentluv import _lookup
+    from commentluv._engine import lookup as _lookup
 
     real = _lookup.fetch_site
 

@@ -15,7 +15,7 @@ import pytest
 
 from commentluv import CommentLuv, Post, format_backlink
 from commentluv._feeds import parse_posts
-from commentluv._text import clean_text
+from commentluv._shared.text import clean_text
 
 SAFE_LINK = "https://blog.example/post/"
 FEED_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}

@@ -28,8 +28,8 @@ MODULES = [
     "commentluv._discovery.navigation",
     "commentluv._discovery.rank",
     "commentluv._discovery.platforms",
-    "commentluv._text",
-    "commentluv._urls",
+    "commentluv._shared.text",
+    "commentluv._shared.urls",
     "commentluv.formatting",
     "commentluv.errors",
 ]

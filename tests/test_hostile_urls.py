@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from commentluv import CommentLuv
 from commentluv._net.policy import AddressPolicy, is_public_address
-from commentluv._urls import canonical_host, normalize_site_url, safe_http_url
+from commentluv._shared.urls import canonical_host, normalize_site_url, safe_http_url
 from commentluv.errors import BlockedURL, CommentLuvError, InvalidURL
 
 

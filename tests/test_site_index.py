@@ -9,7 +9,7 @@ import pytest
 from cache_support import open_backend
 
 from commentluv import Freshness, NotFound, Post
-from commentluv._store import INDEX, SiteStore
+from commentluv._engine.store import INDEX, SiteStore
 from commentluv.cache import IndexCache, MemoryCache
 from commentluv.cache.redis import RedisCache
 from commentluv.cache.sqlite import SQLiteCache

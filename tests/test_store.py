@@ -1,4 +1,4 @@
-"""The cache record format and the cross-process fetch lock (commentluv._store)."""
+"""The cache record format and the cross-process fetch lock (commentluv._engine.store)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from commentluv import Freshness, MemoryCache, NotFound, Post
-from commentluv._store import FORMAT, MAX_VALIDATOR_LENGTH, FailedEntry, SiteEntry, SiteStore
+from commentluv._engine.store import FORMAT, MAX_VALIDATOR_LENGTH, FailedEntry, SiteEntry, SiteStore
 
 SITE = "https://jaden.example/"
 POST = Post(

@@ -1,4 +1,4 @@
-"""Tests for commentluv._text: the one cleaning rule for every untrusted value."""
+"""Tests for commentluv._shared.text: the one cleaning rule for every untrusted value."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from commentluv._text import clean_text
+from commentluv._shared.text import clean_text
 
 # What would open a tag in HTML: "<" + a letter, "</", "<!" or "<?".
 TAG_OPENER_RE = re.compile(r"<[A-Za-z/!?]")
@@ -92,6 +92,6 @@ PRINTABLE_ASCII = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
 @example("Long title " * 9, False)
 @given(st.text(alphabet=PRINTABLE_ASCII) | st.text(), st.booleans())
 def test_plain_titles_take_a_shortcut_to_the_same_answer(raw: str, markup: bool) -> None:
-    from commentluv._text import _clean
+    from commentluv._shared.text import _clean
 
     assert clean_text(raw, 40, markup=markup) == _clean(raw, 40, markup)

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commentluv._urls import (
+from commentluv._shared.urls import (
     MAX_URL_LENGTH,
     _already_canonical,
     _resolved,

@@ -7,7 +7,7 @@ import pytest
 from conftest import Clock
 
 from commentluv import CommentLuv, FetchError, MemoryCache
-from commentluv._choice import ChoiceSigner
+from commentluv.tokens import ChoiceSigner
 
 SECRET = "a secret of the blog, long enough"
 NOW = Clock().now  # where the clock fixture starts

@@ -11,7 +11,7 @@ from conftest import Clock
 
 from commentluv import CommentLuv, FetchError, MockTransport
 from commentluv.web import RateLimit, make_app
-from commentluv.web.limits import ClientAddresses, RateLimiter
+from commentluv.web.ratelimit import ClientAddresses, RateLimiter
 
 SECRET = "a secret of at least sixteen bytes"
 

@@ -27,7 +27,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from .._feeds.hfeed import hfeed_posts
-from .._urls import safe_http_url
+from .._shared.urls import safe_http_url
 from ..errors import (
     BlockedURL,
     CommentLuvError,

@@ -15,8 +15,8 @@ from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
 from .._feeds.decode import decode_page
-from .._text import clean_text
-from .._urls import safe_http_url
+from .._shared.text import clean_text
+from .._shared.urls import safe_http_url
 from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
 from .rank import (

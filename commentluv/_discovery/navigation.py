@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from .._urls import safe_http_url
+from .._shared.urls import safe_http_url
 from .rank import looks_like_feed_url, path_segments, same_site
 from .tags import PageTag, attribute
 

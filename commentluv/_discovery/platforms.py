@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from .._urls import safe_http_url
+from .._shared.urls import safe_http_url
 from .rank import path_segments, site_host
 
 __all__ = ["PROFILE_RULES", "detect_platform", "guess_feed_urls", "host_platform", "profile_feed"]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._urls import safe_http_url
+from .._shared.urls import safe_http_url
 
 __all__ = ["PageTag", "attribute", "base_url", "parse_tags", "parse_window"]
 

@@ -18,7 +18,7 @@ from typing import Any
 # lxml-stubs may or may not be installed; the tree is used through Any either way.
 from lxml import etree, html  # type: ignore[import-untyped, unused-ignore]
 
-from .._urls import safe_http_url
+from .._shared.urls import safe_http_url
 from ..models import Post
 from .decode import decode_page
 from .post import (

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .._text import clean_text
-from .._urls import safe_http_url
+from .._shared.text import clean_text
+from .._shared.urls import safe_http_url
 from ..errors import NoPosts
 from ..models import Post, PostSource
 

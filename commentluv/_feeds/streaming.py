@@ -35,7 +35,7 @@ from urllib.parse import urljoin
 # lxml-stubs may or may not be installed; the parser is used through Any either way.
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from .._text import clean_text
+from .._shared.text import clean_text
 from ..errors import FeedError
 from ..models import Post
 from .decode import feed_first_label, http_charset

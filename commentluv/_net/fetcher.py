@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .._urls import safe_http_url
+from .._shared.urls import safe_http_url
 from ..errors import (
     BlockedURL,
     ChallengePage,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .._urls import canonical_host
+from .._shared.urls import canonical_host
 from ..errors import BlockedURL, InvalidURL
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import CommentLuvError
 from ..models import LookupResult
-from .choice import result_for, triage
 from .models import (
     MAX_PER_HOST,
     AsOf,
@@ -29,6 +28,7 @@ from .models import (
     Progress,
     Summary,
 )
+from .picking import result_for, triage
 from .state import StateFile
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .._text import clean_text
-from .._urls import normalize_site_url, safe_http_url
+from .._shared.text import clean_text
+from .._shared.urls import normalize_site_url, safe_http_url
 from ..errors import InvalidURL
 from ..models import Post
 from .models import Comment

@@ -13,6 +13,6 @@ checks the chosen post with :meth:`CommentLuv.verify_choice`.
 from __future__ import annotations
 
 from .app import DEFAULT_RATE_LIMIT, STATUS_BY_KIND, CommentFormApp, make_app
-from .limits import RateLimit
+from .ratelimit import RateLimit
 
 __all__ = ["DEFAULT_RATE_LIMIT", "STATUS_BY_KIND", "CommentFormApp", "RateLimit", "make_app"]

@@ -24,11 +24,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from .._choice import MAX_CHOICES, ChoiceSigner
 from ..errors import CommentLuvError
 from ..formatting import STYLES, Format, format_backlink
 from ..models import LookupResult, Post
-from .limits import ClientAddresses, RateLimit, RateLimiter
+from ..tokens import MAX_CHOICES, ChoiceSigner
+from .ratelimit import ClientAddresses, RateLimit, RateLimiter
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

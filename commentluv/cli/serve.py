@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._choice import MIN_SECRET_BYTES
-from ..cli import (
+from ..tokens import MIN_SECRET_BYTES
+from ..web.app import DEFAULT_RATE_LIMIT, CommentFormApp, make_app
+from ..web.ratelimit import RateLimit
+from .options import (
     EXIT_OK,
     add_lookup_options,
     build_client,
@@ -24,8 +26,6 @@ from ..cli import (
     positive_float,
     positive_int,
 )
-from .app import DEFAULT_RATE_LIMIT, CommentFormApp, make_app
-from .limits import RateLimit
 
 __all__ = ["make_server", "run_serve"]
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from ._discovery import HeadScanner
-from ._discovery.finder import MAX_REQUESTS, Document, find_feed
-from ._feeds import FeedReader, parse_posts
-from ._feeds.hfeed import hfeed_posts
-from ._net.deadline import Deadline
-from ._net.fetcher import Fetcher, Response
-from ._store import SiteEntry
-from .config import Limits
-from .errors import FeedError, HTTPStatusError, TooManyRedirects
-from .models import Post
+from .._discovery import HeadScanner
+from .._discovery.finder import MAX_REQUESTS, Document, find_feed
+from .._feeds import FeedReader, parse_posts
+from .._feeds.hfeed import hfeed_posts
+from .._net.deadline import Deadline
+from .._net.fetcher import Fetcher, Response
+from ..config import Limits
+from ..errors import FeedError, HTTPStatusError, TooManyRedirects
+from ..models import Post
+from .store import SiteEntry
 
 __all__ = ["Fetched", "fetch_site"]
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from ._singleflight import SingleFlight
-from ._store import SiteStore
-from .errors import CommentLuvError
-from .models import LookupResult
+from ..errors import CommentLuvError
+from ..models import LookupResult
+from .singleflight import SingleFlight
+from .store import SiteStore
 
 __all__ = ["Behind"]
 

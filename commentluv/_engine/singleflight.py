@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Generic, TypeVar
 
-from .errors import FetchTimeout
+from ..errors import FetchTimeout
 
 __all__ = ["SingleFlight"]
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
-from .errors import InvalidURL
+from ..errors import InvalidURL
 
 __all__ = ["MAX_URL_LENGTH", "canonical_host", "normalize_site_url", "safe_http_url"]
 

@@ -16,7 +16,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..cli import (
+from ..backfill import Columns, InputError, StateMismatch, backfill, read_comments, read_state_info
+from ..backfill.models import MAX_PER_HOST, Progress, Summary
+from ..backfill.readers import InputFormat, detect_format
+from ..backfill.writers import output_format_for, save_results, write_results
+from ..backfill.wxr import write_wxr
+from ..formatting import STYLES, validate_style
+from .options import (
     EXIT_OK,
     EXIT_SOME_FAILED,
     add_lookup_options,
@@ -27,16 +33,10 @@ from ..cli import (
     non_negative_float,
     positive_int,
 )
-from ..formatting import STYLES, validate_style
-from . import Columns, InputError, StateMismatch, backfill, read_comments, read_state_info
-from .models import MAX_PER_HOST, Progress, Summary
-from .readers import InputFormat, detect_format
-from .writers import output_format_for, save_results, write_results
-from .wxr import write_wxr
 
 if TYPE_CHECKING:
+    from ..backfill.engine import BackfillRun
     from ..client import CommentLuv
-    from .engine import BackfillRun
 
 __all__ = ["EXIT_INTERRUPTED", "PROGRESS_EVERY", "run", "summary_lines"]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .._urls import normalize_site_url
+from .._shared.urls import normalize_site_url
 from ..errors import CommentLuvError, InvalidURL
 from ..formatting import format_backlink
 from ..models import LookupResult, Post

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .cache import AddCache, Cache, IndexCache
-from .config import Freshness
-from .errors import CommentLuvError, error_from_dict
-from .models import POST_SOURCES, Post, PostSource
+from ..cache import AddCache, Cache, IndexCache
+from ..config import Freshness
+from ..errors import CommentLuvError, error_from_dict
+from ..models import POST_SOURCES, Post, PostSource
 
 __all__ = ["FORMAT", "INDEX", "FailedEntry", "SiteEntry", "SiteStore"]
 
