@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from commentluv import CommentLuv, FetchTimeout, Post
 from commentluv._net.fetcher import Fetcher
+from tests.support import FIXTURES
 
-FEED = (Path(__file__).parent / "fixtures" / "feeds" / "wordpress_rss2.xml").read_bytes()
+FEED = (FIXTURES / "feeds" / "wordpress_rss2.xml").read_bytes()
 
 
 @pytest.fixture

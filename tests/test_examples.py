@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from conftest import EXAMPLES
-from conftest import load_example as load
+
+from tests.support.examples import check_example
+from tests.support.examples import load_example as load
 
 
 def test_demo_prints_the_sample_blog_backlink(capsys):
@@ -60,18 +58,6 @@ def test_flask_handler_without_a_site_has_no_backlink(web):
     page = client.get("/").get_data(as_text=True)
     assert "Anon" in page and 'class="commentluv"' not in page
     assert web.requests == []
-
-
-def check_example(name: str) -> subprocess.CompletedProcess[str]:
-    """Run ``examples/<name>.py --check``, as the README says, and require success."""
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{name}.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_flask_example_runs_offline_with_one_command():

@@ -5,11 +5,10 @@ test_public_api.py."""
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from tests.support.imports import imported_after
 
 ROOT = Path(__file__).parents[1]
 LIBRARY = ROOT / "commentluv"
@@ -55,16 +54,6 @@ def test_the_feedparser_internals_used_still_exist() -> None:
     parsed = datetimes._parse_date("Sat, 01 Jun 2024 10:00:00 +0200")
     assert isinstance(parsed, time.struct_time)
     assert tuple(parsed)[:6] == (2024, 6, 1, 8, 0, 0)
-
-
-def imported_after(statement: str, modules: set[str]) -> list[str]:
-    """Which of ``modules`` a fresh interpreter has imported after ``statement``."""
-    code = f"import sys; {statement}; print(sorted({modules!r} & set(sys.modules)))"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
-    return ast.literal_eval(result.stdout.strip())
 
 
 def test_importing_the_feeds_package_imports_no_parser_or_http_stack() -> None:

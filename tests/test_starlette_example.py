@@ -7,10 +7,10 @@ import pytest
 
 pytest.importorskip("starlette")
 
-from conftest import load_example
 from starlette.testclient import TestClient
 
 from commentluv import AsyncCommentLuv, CommentLuv
+from tests.support.examples import load_example
 
 example = load_example("starlette_service")
 JADEN = "https://jaden.example/"
@@ -34,7 +34,7 @@ def test_the_async_route_and_the_mounted_service_answer(blog):
 
 
 def test_the_example_runs_offline_with_one_command():
-    from test_examples import check_example
+    from tests.support.examples import check_example
 
     result = check_example("starlette_service")
     assert '"Morning Routines That Actually Stick"' in result.stdout

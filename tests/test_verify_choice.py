@@ -4,10 +4,10 @@ comment-form service (lookup_cached, fresh_until, choice_secret)."""
 from __future__ import annotations
 
 import pytest
-from conftest import Clock
 
 from commentluv import CommentLuv, FetchError, MemoryCache
 from commentluv.tokens import ChoiceSigner
+from tests.support.fakes import Clock
 
 SECRET = "a secret of the blog, long enough"
 NOW = Clock().now  # where the clock fixture starts
@@ -92,7 +92,7 @@ def test_without_a_token_a_recent_post_is_accepted(luv, blog):
 
 
 def test_without_a_token_an_old_or_foreign_link_is_refused(luv, web):
-    from conftest import FakeBlog
+    from tests.support.fakes import FakeBlog
 
     blog = FakeBlog(web)
     blog.publish(*(f"Post {n}" for n in range(11, -1, -1)))

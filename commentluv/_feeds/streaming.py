@@ -281,7 +281,10 @@ class FeedReader:
         self._parser = None
 
 
-def _item_fields(item: Any, *, atom: bool) -> tuple[str, list[str], str | None, str | None]:
+# One pass over an item's children (the hot loop of every feed read), flat on purpose.
+def _item_fields(  # noqa: C901
+    item: Any, *, atom: bool
+) -> tuple[str, list[str], str | None, str | None]:
     """(title, candidate links, published, updated) of one item, exactly as feedparser
     would see them, or Unsupported."""
     namespace = f"{{{_ATOM}}}" if atom else ("" if item.tag == "item" else f"{{{_RSS1}}}")

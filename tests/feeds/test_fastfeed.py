@@ -1,0 +1,334 @@
+"""Tests for the streaming reader (commentluv._feeds.FeedReader): same posts as feedparser,
+early stopping, safe fallbacks."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commentluv._feeds import MIN_WINDOW, FeedReader, parse_posts
+from commentluv.models import Post
+from tests.support import ROOT
+
+FIXTURES = sorted(
+    [
+        *(ROOT / "tests" / "fixtures" / "feeds").iterdir(),
+        *(ROOT / "tests" / "fixtures" / "pages").glob("feed_*"),
+        ROOT / "examples" / "sample-site" / "feed.xml",
+    ]
+)
+# Fixtures the fast path must answer itself (the others are feedparser's on purpose).
+FAST = {
+    "feed.xml", "future_dated_rss.xml", "ghost_rss.xml", "hugo_index.xml", "medium_rss.xml",
+    "movabletype_rss10.rdf", "oldest_first_rss.xml", "substack_rss.xml", "tumblr_rss.xml",
+    "undated_rss.xml", "utf8_bom_atom.xml", "wordpress_comments.xml", "wordpress_rss2.xml",
+    "blogger_atom.xml", "feed_atom.xml", "feed_atom_prefixed.xml", "feed_rss_cdata.xml",
+}  # fmt: skip
+FEED_URL = "https://feeds.example/feed/"
+SITE_URL = "https://site.example/"
+NOW = datetime(2024, 6, 1, 12, tzinfo=timezone.utc)
+KB = 1024
+
+
+def summary(posts: list[Post]) -> list[tuple[str, str | None, datetime | None]]:
+    return [(post.title, post.link, post.published) for post in posts]
+
+
+def outcome(body: bytes, limit: int | None) -> object:
+    """Posts as (title, link, date), or the error type."""
+    try:
+        return summary(
+            parse_posts(body, feed_url=FEED_URL, site_url=SITE_URL, now=NOW, limit=limit)
+        )
+    except Exception as exc:
+        return type(exc)
+
+
+def fast(body: bytes, limit: int | None = None) -> list[Post] | None:
+    return reader(limit).read(body)
+
+
+def reader(limit: int | None = 1) -> FeedReader:
+    return FeedReader(feed_url=FEED_URL, site_url=SITE_URL, now=NOW, limit=limit)
+
+
+def big_rss(items: int, *, oldest_first: bool = False, dated: bool = True) -> bytes:
+    """A full-content RSS feed: ``items`` posts of about 2 KB each, a day apart."""
+    newest = datetime(2024, 5, 31, 9, tzinfo=timezone.utc)
+    order = range(items - 1, -1, -1) if oldest_first else range(items)
+    parts = []
+    for n in order:
+        date = (newest - timedelta(days=n)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        parts.append(
+            f"<item><title>Post number {items - n}</title>"
+            f"<link>https://site.example/{items - n}/</link>"
+            + (f"<pubDate>{date}</pubDate>" if dated else "")
+            + f"<description>&lt;p&gt;{'Full text of the post. ' * 80}&lt;/p&gt;</description>"
+            "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Big</title>'
+        f"<link>https://site.example/</link>{''.join(parts)}</channel></rss>"
+    ).encode()
+
+
+def feed_in_chunks(feed_reader: FeedReader, body: bytes, size: int = 16 * KB) -> None:
+    for start in range(0, len(body), size):
+        feed_reader.feed(body[start : start + size])
+        if feed_reader.done:
+            return
+    feed_reader.close()
+
+
+# Same answers as feedparser
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda path: path.name)
+@pytest.mark.parametrize("limit", [None, 1, 3])
+def test_same_posts_as_feedparser(path: Path, limit: int | None, monkeypatch) -> None:
+    body = path.read_bytes()
+    answer = outcome(body, limit)
+    monkeypatch.setattr(FeedReader, "read", lambda self, body: None)
+    assert answer == outcome(body, limit)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda path: path.name)
+def test_the_fast_path_answers_the_plain_platform_feeds(path: Path) -> None:
+    assert (fast(path.read_bytes()) is not None) == (path.name in FAST)
+
+
+def test_a_big_feed_gives_the_same_posts_as_feedparser(monkeypatch) -> None:
+    body = big_rss(60)
+    answers = [outcome(body, limit) for limit in (None, 1, 50)]
+    monkeypatch.setattr(FeedReader, "read", lambda self, body: None)
+    assert answers == [outcome(body, limit) for limit in (None, 1, 50)]
+
+
+# Early stopping
+
+
+def test_a_2_mb_feed_is_answered_from_its_first_items() -> None:
+    body = big_rss(1_000)
+    assert len(body) > 2_000_000
+    feed_reader = reader(limit=1)
+    feed_in_chunks(feed_reader, body)
+    assert feed_reader.done
+    assert not feed_reader.failed
+    assert feed_reader.bytes_read <= 256 * KB
+    assert summary(feed_reader.result or []) == [
+        (
+            "Post number 1000",
+            "https://site.example/1000/",
+            datetime(2024, 5, 31, 9, tzinfo=timezone.utc),
+        )
+    ]
+
+
+def test_early_stopping_waits_for_a_full_window() -> None:
+    body = big_rss(MIN_WINDOW + 5)
+    posts = fast(body, limit=3) or []
+    assert [post.title for post in posts] == [f"Post number {MIN_WINDOW + 5 - n}" for n in range(3)]
+
+
+def test_a_limit_over_the_window_reads_that_many_items() -> None:
+    feed_reader = reader(limit=40)
+    feed_in_chunks(feed_reader, big_rss(1_000))
+    assert feed_reader.result is not None
+    assert len(feed_reader.result) == 40
+    assert feed_reader.bytes_read <= 256 * KB
+
+
+@pytest.mark.parametrize(
+    "body",
+    [big_rss(200, oldest_first=True), big_rss(200, dated=False)],
+    ids=["oldest-first", "undated"],
+)
+def test_oldest_first_or_undated_feeds_are_read_to_the_end(body: bytes) -> None:
+    feed_reader = reader(limit=1)
+    feed_in_chunks(feed_reader, body)
+    assert feed_reader.bytes_read == len(body)
+    expected = outcome(body, None)
+    assert isinstance(expected, list)
+    assert summary(feed_reader.result or []) == expected[:1]
+
+
+def test_a_newer_post_after_the_window_is_found_when_the_window_is_not_ordered() -> None:
+    body = big_rss(MIN_WINDOW + 20)
+    # Swap the first two items: the feed is not newest first, so it is read to the end.
+    first, second, rest = body.split(b"<item>", 3)[1:]
+    body = body.split(b"<item>")[0] + b"<item>" + second + b"<item>" + first + b"<item>" + rest
+    feed_reader = reader(limit=1)
+    feed_in_chunks(feed_reader, body)
+    assert feed_reader.bytes_read == len(body)
+
+
+def test_the_reader_is_the_http_layers_stop_callback() -> None:
+    body = big_rss(1_000)
+    feed_reader = reader(limit=1)
+    received = bytearray()
+    for start in range(0, len(body), 16 * KB):
+        received += body[start : start + 16 * KB]
+        if feed_reader("https://feeds.example/feed/", received):
+            break
+    assert feed_reader.result is not None
+    assert len(received) <= 256 * KB
+
+
+def test_the_stop_callback_takes_the_final_url_and_the_charset_of_the_response() -> None:
+    body = big_rss(20).replace(b"https://site.example/1/", b"/1/")
+    feed_reader = reader(limit=None)
+    moved = "https://moved.example/feed/"
+    feed_reader(moved, bytearray(body), {"Content-Type": "application/rss+xml; charset=UTF-8"})
+    assert feed_reader.close() is not None
+    assert feed_reader.feed_url == moved
+    assert (feed_reader.result or [])[-1].link == "https://moved.example/1/"
+    latin = reader(limit=None)
+    # Declined, not answered: the download must go on, the fallback reads the whole body.
+    assert not latin(moved, bytearray(body), {"Content-Type": "text/xml; charset=ISO-8859-1"})
+    assert latin.failed
+
+
+def test_the_fast_path_is_much_cheaper_than_feedparser(monkeypatch) -> None:
+    body = big_rss(1_000)
+    start = time.process_time()
+    fast(body, limit=1)
+    fast_cpu = time.process_time() - start
+    monkeypatch.setattr(FeedReader, "read", lambda self, body: None)
+    start = time.process_time()
+    outcome(body, 1)
+    slow_cpu = time.process_time() - start
+    assert fast_cpu * 20 < slow_cpu  # 50x and more in the benchmark; slack for busy CI
+
+
+# Fallbacks and safety
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "x">]><rss><channel>'
+        b"<item><title>&e;</title><link>https://a.example/</link></item></channel></rss>",
+        b"<rss><channel><item><title>&nbsp;x</title><link>https://a.example/</link>"
+        b"</item></channel></rss>",
+        b'<?xml version="1.0" encoding="iso-8859-1"?><rss><channel><item><title>caf\xe9</title>'
+        b"<link>https://a.example/</link></item></channel></rss>",
+        b"<rss><channel><item><title>AT&amp;amp;T</title><link>https://a.example/</link>"
+        b"</item></channel></rss>",
+        b"<rss><channel><item><title>x</title><link>https://a.example/</link>"
+        b"<media:group xmlns:media='http://search.yahoo.com/mrss/'><media:title>y</media:title>"
+        b"</media:group></item></channel></rss>",
+        b"<rss><channel><item><guid>https://a.example/g</guid><title>x</title>"
+        b"<link>https://a.example/</link></item></channel></rss>",
+        b"<rss><channel><item><title>x</title><link>https://a.example/</link>"
+        b"<pubDate>Sat, 01 Jun 2024 10:00:00 GMT</pubDate><pubDate>Sun, 02 Jun 2024 10:00:00 GMT"
+        b"</pubDate></item></channel></rss>",
+        b"<feed xmlns='http://www.w3.org/2005/Atom' xml:base='https://b.example/'><entry>"
+        b"<title>x</title><link href='/a'/></entry></feed>",
+        b"<rss><channel><item><title>cut",
+    ],
+    ids=["dtd", "undefined-entity", "latin-1", "markup-title", "media-title", "guid-first",
+         "two-dates", "xml-base", "truncated"],
+)  # fmt: skip
+def test_what_the_fast_path_does_not_understand_goes_to_feedparser(body: bytes) -> None:
+    assert fast(body) is None
+
+
+def test_odd_dates_go_through_feedparsers_date_parser() -> None:
+    body = (
+        b"<rss><channel><item><title>x</title><link>https://a.example/</link>"
+        b"<pubDate>Sat, 1 Jun 2024 10:00 EST</pubDate></item></channel></rss>"
+    )
+    [post] = fast(body) or []
+    assert post.published == datetime(2024, 6, 1, 15, tzinfo=timezone.utc)
+
+
+# Differential fuzzing: generated feeds, fast path on and off
+
+# Titles made of pieces feedparser may read as markup, entities or whitespace; plain ones
+# (which the fast path answers itself) are drawn as often as tricky ones.
+PLAIN = st.builds(
+    "".join, st.lists(st.sampled_from([*"ab Z09;#>/\"'é…\t", " & "]), min_size=1, max_size=30)
+).map(lambda text: "A" + text)
+TRICKY = st.lists(
+    st.sampled_from([*"ab <&;#", "&amp;", "<b>", "</b>", "&#38;", "&lt;", "&copy"]), max_size=30
+).map("".join)
+DATES = st.one_of(
+    st.none(),
+    st.datetimes(
+        min_value=datetime(1999, 1, 1),
+        max_value=datetime(2030, 1, 1),
+        timezones=st.just(timezone.utc),
+    ).flatmap(
+        lambda moment: st.sampled_from(
+            [
+                moment.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+                moment.strftime("%a, %d %b %Y %H:%M:%S +0200"),
+                moment.strftime("%d %b %Y %H:%M:%S -0530"),
+                moment.strftime("%a, %d %b %Y %H:%M EST"),
+                moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                moment.strftime("%Y-%m-%dT%H:%M:%S.123+01:00"),
+                moment.strftime("%Y-%m-%d"),
+                "not a date",
+            ]
+        )
+    ),
+)
+LINKS = st.sampled_from(
+    [
+        "https://a.example/p?x=1&y=2",
+        "/relative/",
+        "rel",
+        " https://b.example/ ",
+        "javascript:x",
+        "ftp://c.example/",
+    ]
+)
+TRICKY_LINKS = st.sampled_from(["", "http:///triple", "https://a.example/#frag"])
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@st.composite
+def generated_feeds(draw: st.DrawFn) -> bytes:
+    atom, tricky = draw(st.booleans()), draw(st.booleans())
+    items = []
+    for _ in range(draw(st.integers(1, 14))):
+        title = draw(st.one_of(PLAIN, TRICKY) if tricky else PLAIN)
+        link = draw(st.one_of(LINKS, TRICKY_LINKS) if tricky else LINKS)
+        date = draw(DATES)
+        date_tag = ("published" if atom else "pubDate") if draw(st.booleans()) else "dc:date"
+        parts = [f"<title>{escape(title)}</title>"]
+        if atom:
+            parts.append(f"<link rel='alternate' href='{escape(link)}'/>")
+        else:
+            parts.append(f"<link>{escape(link)}</link>")
+            if tricky and draw(st.booleans()):
+                parts.insert(draw(st.integers(0, 2)), "<guid>https://g.example/</guid>")
+        if date is not None:
+            parts.append(f"<{date_tag}>{escape(date)}</{date_tag}>")
+        items.append("".join(draw(st.permutations(parts))))
+    namespaces = "xmlns:dc='http://purl.org/dc/elements/1.1/'"
+    if atom:
+        entries = "".join(f"<entry>{item}</entry>" for item in items)
+        document = f"<feed xmlns='http://www.w3.org/2005/Atom' {namespaces}>{entries}</feed>"
+    else:
+        body = "".join(f"<item>{item}</item>" for item in items)
+        document = (
+            f"<rss version='2.0' {namespaces}><channel><title>t</title>{body}</channel></rss>"
+        )
+    return ("<?xml version='1.0' encoding='utf-8'?>" + document).encode()
+
+
+@given(generated_feeds(), st.sampled_from([None, 1, 3]))
+def test_generated_feeds_give_the_same_posts_as_feedparser(body: bytes, limit: int | None) -> None:
+    answer = outcome(body, limit)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeedReader, "read", lambda self, body: None)
+        assert answer == outcome(body, limit)
