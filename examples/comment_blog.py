@@ -40,6 +40,9 @@ logger = logging.getLogger("comment_blog")
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Starting over, one habit at a time</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<style>body { background: Canvas; color: CanvasText; }</style>
 <link rel="stylesheet" href="/luv/commentluv.css"></head>
 <body>
 <article><h1>Starting over, one habit at a time</h1>

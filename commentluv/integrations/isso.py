@@ -19,6 +19,12 @@ e.g. ``gunicorn -b 127.0.0.1:8080 isso_wsgi:application``)::
 
 The line becomes part of the comment's text, as if its author had written it (an author who
 edits the comment may edit it too).
+
+The post is the latest, unless the commenter chose another in the widget: Isso's client
+posts only Isso's own fields, so the widget registers the choice with the comment-form
+service (``commentluv.web.choices``), and the subscriber takes it from the cache the two
+share, then checks it with ``verify_choice`` (a refused choice gives the latest post). Give
+the service and Isso one cache (e.g. ``RedisCache``) and one ``choice_secret``.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from isso.ext import Signal
 
 from ..client import CommentLuv
 from ..formatting import format_backlink, validate_style
+from ..models import Post
+from ..web.choices import ChoiceRegistry
 
 __all__ = ["SIGNAL", "BacklinkAppender", "attach", "find_isso"]
 
@@ -44,11 +52,13 @@ SIGNAL = "comments.new:before-save"
 @dataclass(frozen=True)
 class BacklinkAppender:
     """The ``comments.new:before-save`` subscriber: ``(thread, data)`` → ``data["text"]``
-    with the backlink of ``data["website"]`` appended as its own paragraph."""
+    with the backlink of ``data["website"]`` appended as its own paragraph: the post the
+    commenter chose in the widget when ``choices`` holds a valid one, else the latest."""
 
     client: CommentLuv
     style: str = "card"
     timeout: float = 2.0
+    choices: ChoiceRegistry | None = None
 
     def __post_init__(self) -> None:
         validate_style(self.style, "markdown")
@@ -62,24 +72,41 @@ class BacklinkAppender:
             website = html.unescape(str(data.get("website") or "")).strip()
             if not website:
                 return
-            result = self.client.lookup(website, timeout=self.timeout)
-            if result.error is not None:
-                error = result.error
-                logger.info("no backlink for %.200r: %s: %s", website, error.kind, error)
+            post = self._chosen(website) or self._latest(website)
+            if post is None:
                 return
             name = html.unescape(str(data.get("author") or ""))
-            line = format_backlink(result.posts[0], name, style=self.style, fmt="markdown")
+            line = format_backlink(post, name, style=self.style, fmt="markdown")
             data["text"] = f"{str(data.get('text') or '').rstrip()}\n\n{line}"
         except Exception:
             logger.exception("commentluv: adding a backlink failed; the comment goes on without")
+
+    def _chosen(self, website: str) -> Post | None:
+        choice = self.choices.take(website) if self.choices is not None else None
+        if choice is None:
+            return None
+        check = self.client.verify_choice(website, choice.link, choice.token, timeout=self.timeout)
+        if check.post is None:
+            logger.info("chosen post refused (%s): %.200s", check.reason, choice.link)
+        return check.post
+
+    def _latest(self, website: str) -> Post | None:
+        result = self.client.lookup(website, timeout=self.timeout)
+        if result.error is not None:
+            error = result.error
+            logger.info("no backlink for %.200r: %s: %s", website, error.kind, error)
+            return None
+        return result.posts[0]
 
 
 def attach(
     app: Any, client: CommentLuv, *, style: str = "card", timeout: float = 2.0
 ) -> BacklinkAppender:
     """Subscribe a :class:`BacklinkAppender` to the Isso application ``app`` (what
-    ``isso.make_app`` returns, or the Isso object itself). Returns the subscriber."""
-    appender = BacklinkAppender(client, style=style, timeout=timeout)
+    ``isso.make_app`` returns, or the Isso object itself). Returns the subscriber. A
+    ``client`` with a ``choice_secret`` honours the choices registered in its cache."""
+    choices = ChoiceRegistry(client.cache) if client.choice_signer is not None else None
+    appender = BacklinkAppender(client, style=style, timeout=timeout, choices=choices)
     find_isso(app).signal.subscriptions[SIGNAL].append(appender)
     return appender
 

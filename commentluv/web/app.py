@@ -2,6 +2,7 @@
 
     GET /recent?url=...&limit=10     the site's recent posts and a choice token (the widget)
     GET /backlink?url=...&name=...   the formatted line for the latest post
+    POST /choose (url, link, token)  a chosen post, kept for the comment system (web.choices)
     GET /commentluv.js, /commentluv.css   the widget and its optional stylesheet
 
 It fetches URLs for strangers, so every API request is rate-limited per client address, cold
@@ -25,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ..errors import CommentLuvError
-from ..formatting import STYLES, Format, format_backlink
+from ..formatting import STYLES, Format, format_backlink, validate_style
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
+from .choices import DEFAULT_CHOICE_TTL, Choice, ChoiceRegistry
 from .ratelimit import ClientAddresses, RateLimit, RateLimiter
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ DEFAULT_RATE_LIMIT = RateLimit()
 STATUS_BY_KIND: Mapping[str, int] = {"invalid_url": 400, "blocked": 400, "timeout": 504}
 
 _ALLOW = "GET, HEAD, OPTIONS"
+_MAX_FORM_BYTES = 4096
 _FORMATS: Mapping[str, Format] = {"text": "text", "html": "html", "markdown": "markdown"}
 _MAX_NAME = 200
 _STATIC = {
@@ -82,6 +85,8 @@ def make_app(
     trusted_proxies: Iterable[str] = (),
     max_cold_lookups: int = 4,
     token_ttl: float = 3600.0,
+    style: str = "card",
+    choice_ttl: float = DEFAULT_CHOICE_TTL,
 ) -> CommentFormApp:
     """The comment-form service as a WSGI application (mount it anywhere: its paths are read
     from ``PATH_INFO``).
@@ -94,7 +99,11 @@ def make_app(
     proxies whose ``X-Forwarded-For`` is believed, none by default. At most
     ``max_cold_lookups`` lookups that must go to the network run at once; more answer 503.
     A token is valid ``token_ttl`` seconds after its answer stops being fresh.
+    ``style`` is the blog's backlink style (a name in ``STYLES`` or a template): /recent
+    gives it to the widget, so the live line looks like the saved one. A choice posted to
+    /choose is kept in the client's cache for ``choice_ttl`` seconds (:mod:`.choices`).
     """
+    validate_style(style)
     signer = ChoiceSigner(secret) if secret is not None else client.choice_signer
     if signer is None:
         raise ValueError("the service needs a secret: CommentLuv(choice_secret=...) or secret=")
@@ -112,6 +121,8 @@ def make_app(
         addresses=ClientAddresses(trusted_proxies),
         cold=threading.BoundedSemaphore(max_cold_lookups),
         token_ttl=token_ttl,
+        line=STYLES.get(style, style),
+        choices=ChoiceRegistry(client.cache, choice_ttl),
     )
 
 
@@ -128,6 +139,8 @@ class CommentFormApp:
         addresses: ClientAddresses,
         cold: threading.BoundedSemaphore,
         token_ttl: float,
+        line: str,
+        choices: ChoiceRegistry,
     ) -> None:
         self._client = client
         self._signer = signer
@@ -136,11 +149,14 @@ class CommentFormApp:
         self._addresses = addresses
         self._cold = cold
         self._token_ttl = token_ttl
+        self._line = line
+        self._choices = choices
         # The client's clock: cache freshness and token expiry are judged by it.
         self._clock = client.clock
         self._routes: dict[str, Callable[[WSGIEnvironment], _Reply]] = {
             "/recent": self._recent,
             "/backlink": self._backlink,
+            "/choose": self._choose,
         }
         for path, (name, content_type) in _STATIC.items():
             body = resources.files(__package__).joinpath("static", name).read_bytes()
@@ -181,7 +197,7 @@ class CommentFormApp:
             )
             allowed = any(name == "Access-Control-Allow-Origin" for name, _ in cors)
             return _Reply(204, headers=(("Allow", _ALLOW), *cors, *(preflight if allowed else ())))
-        if method not in ("GET", "HEAD"):
+        if method not in ("GET", "HEAD") and (method, route) != ("POST", self._choose):
             reply = _error(405, "method_not_allowed", f"use {_ALLOW}")
             return reply.with_headers(("Allow", _ALLOW), *cors)
         try:
@@ -227,6 +243,7 @@ class CommentFormApp:
             "site": site,
             "posts": [_post_json(post) for post in posts],
             "choice_token": token,
+            "line": self._line,
         }
         return _ok(payload, result, now)
 
@@ -254,8 +271,24 @@ class CommentFormApp:
         }
         return _ok(payload, result, self._clock())
 
+    def _choose(self, environ: WSGIEnvironment) -> _Reply:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _error(405, "method_not_allowed", "POST the choice").with_headers(
+                ("Allow", "POST")
+            )
+        params = self._admit(environ)
+        if isinstance(params, _Reply):
+            return params
+        choice = Choice(_param(params, "link", required=True), _param(params, "token"))
+        url = _param(params, "url", required=True)
+        reason = self._choices.register(self._signer, url, choice, now=self._clock())
+        if reason != "ok":
+            return _error(400, "choice_refused", f"the choice was refused: {reason}")
+        return _json(200, {"ok": True}, "no-store")
+
     def _admit(self, environ: WSGIEnvironment) -> dict[str, list[str]] | _Reply:
-        """The query's parameters, or the 429 for a client over its rate limit."""
+        """The query's (or a POST's form) parameters, or the 429 for a client over its rate
+        limit."""
         if self._limiter is not None:
             wait = self._limiter.take(self._addresses.key(environ))
             if wait > 0:
@@ -263,6 +296,8 @@ class CommentFormApp:
                 return reply.with_headers(("Retry-After", str(math.ceil(wait))))
         # WSGI hands the query over as latin-1; its bytes are UTF-8 in practice.
         query = str(environ.get("QUERY_STRING") or "").encode("latin-1", "replace")
+        if environ.get("REQUEST_METHOD") == "POST":
+            query = _form_body(environ)
         try:
             return parse_qs(query.decode("utf-8", "replace"), max_num_fields=20)
         except ValueError:
@@ -287,6 +322,14 @@ class CommentFormApp:
         # always carries a usable token.
         start = max(result.fresh_until or now, now)
         return math.ceil(start / _TOKEN_STEP) * _TOKEN_STEP + math.ceil(self._token_ttl)
+
+
+def _form_body(environ: WSGIEnvironment) -> bytes:
+    length = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not length.isdigit() or int(length) > _MAX_FORM_BYTES:
+        raise _BadRequest(f"send a form of at most {_MAX_FORM_BYTES} bytes, with its length")
+    body: bytes = environ["wsgi.input"].read(int(length))
+    return body
 
 
 def _constant(reply: _Reply) -> Callable[[WSGIEnvironment], _Reply]:

@@ -117,3 +117,40 @@ def test_the_example_runs_offline_with_one_command():
     assert 'rel="nofollow noopener">Addictions…You Can Overcome Them</a>' in result.stdout
     assert "Anon: <p>Hello</p>" in result.stdout
     assert "no backlink for 'http://127.0.0.1:9': unreachable" in result.stderr
+
+
+SECRET = b"the blog's own secret, 32 bytes!"
+
+
+def test_a_choice_registered_with_the_service_is_honoured_once(tmp_path, sample_url, caplog):
+    from commentluv.web import make_app
+    from commentluv.web.choices import Choice, ChoiceRegistry
+    from tests.support.wsgi import call_wsgi
+
+    def comment(text: str) -> str:
+        answer = example.post_comment(
+            isso, sample_url, author="Jaden", website=sample_url, text=text
+        )
+        return plain_text(tmp_path, answer)
+
+    caplog.set_level("INFO", logger="commentluv")
+    with CommentLuv(timeout=2, allow_private_hosts=True, choice_secret=SECRET) as luv:
+        isso = example.make_isso(str(tmp_path), sample_url, luv, style="recent")
+        offer = call_wsgi(make_app(luv), "/recent", {"url": sample_url}).json
+        second = offer["posts"][1]["link"]
+        registry, signer, site = ChoiceRegistry(luv.cache), luv.choice_signer, offer["site"]
+        choice = Choice(second, offer["choice_token"])
+        assert registry.register(signer, site, choice, now=time.time()) == "ok"
+        chosen, again = comment("one"), comment("two")
+        # A link the token offered but the feed no longer has: the latest post instead.
+        gone = sample_url + "gone/"
+        choice = Choice(gone, signer.issue(site, [gone], int(time.time()) + 60))
+        assert registry.register(signer, site, choice, now=time.time()) == "ok"
+        refused = comment("three")
+    latest = sample_url + "2026/11/addictions-you-can-overcome-them/"
+    assert (
+        chosen == f"one\n\nJaden recently posted..[Morning Routines That Actually Stick]({second})"
+    )
+    assert again.endswith(f"({latest})")  # a choice is used once
+    assert refused.endswith(f"({latest})")
+    assert "chosen post refused (not_recent)" in caplog.text
