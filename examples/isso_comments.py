@@ -42,6 +42,7 @@ host = {host}
 enabled = false
 [guard]
 enabled = false
+reply-to-self = true
 """
 
 

@@ -76,8 +76,9 @@ def emulate(
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
 
 
-def axe_violations(driver: WebDriver, impacts: tuple[str, ...] = ("serious", "critical")) -> list:
-    """axe-core's violations of at least "serious" impact on the page as it is now."""
+def axe_violations(driver: WebDriver, scope: str | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations of "serious" or "critical" impact on the page as it is now (or
+    in the elements the CSS selector ``scope`` names)."""
     if not AXE_CORE.exists():
         message = f"axe-core is not installed at {AXE_CORE} (.ci/run installs it with npm)"
         if os.environ.get("CI"):
@@ -87,10 +88,12 @@ def axe_violations(driver: WebDriver, impacts: tuple[str, ...] = ("serious", "cr
         driver.execute_script(AXE_CORE.read_text(encoding="utf-8"))
     violations = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v =>"
-        " ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)}))));"
+        "axe.run(arguments[0] || document, {resultTypes: ['violations']}).then(r =>"
+        " done(r.violations.map(v =>"
+        " ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.html)}))));",
+        scope,
     )
-    return [v for v in violations if v["impact"] in impacts]
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def box(element: WebElement) -> dict[str, float]:

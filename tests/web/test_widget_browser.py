@@ -7,7 +7,6 @@ script draws (and draws again) after the page has loaded."""
 from __future__ import annotations
 
 import gzip
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from selenium.webdriver.support.ui import Select
 import commentluv.web
 from tests.support.examples import load_example
 from tests.web.browser import (
-    SCREENSHOTS_ENV,
     axe_violations,
     box,
     computed,
@@ -40,20 +38,6 @@ SECOND = "Morning Routines That Actually Stick"
 def demo() -> Iterator[tuple[str, str]]:
     with load_example("comment_blog").serve_blog() as urls:
         yield urls
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Iterator[WebDriver]:
-    driver = start_chromium(tmp_path_factory.mktemp("chromium"))
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def recent_calls(driver: WebDriver) -> int:
