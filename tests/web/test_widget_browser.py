@@ -32,6 +32,13 @@ from tests.web.browser import (
 WIDGET = Path(commentluv.web.__file__).parent / "static" / "commentluv.js"
 LATEST = "Addictions…You Can Overcome Them"
 SECOND = "Morning Routines That Actually Stick"
+HEBREW_PAGE = """
+window.CommentLuvStrings = {line: "{name} כתב לאחרונה: {title}", choose: "או בחרו רשומה אחרת:"};
+document.addEventListener("DOMContentLoaded", () => {
+  document.documentElement.lang = "he";
+  document.documentElement.dir = "rtl";
+});
+"""
 
 
 @pytest.fixture(scope="module")
@@ -205,11 +212,23 @@ def test_the_theme_in_both_schemes_and_widths(browser, demo, screenshots, scheme
 def test_right_to_left_and_reduced_motion(browser, demo, screenshots):
     blog_url, sample_url = demo
     emulate(browser, motion="reduce")
-    browser.get(blog_url)
-    browser.execute_script("document.documentElement.dir = 'rtl'")
+    # A Hebrew blog: its page is right to left and its own line says the rest in Hebrew.
+    hebrew = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {"source": HEBREW_PAGE},
+    )["identifier"]
+    try:
+        browser.get(blog_url)
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hebrew})
+    browser.find_element(By.ID, "author").send_keys("Jaden Daniels")
     browser.find_element(By.ID, "url").send_keys(sample_url)
     line = browser.find_element(By.CSS_SELECTOR, ".commentluv-line")
     wait(browser, lambda d: LATEST in line.text)
+    assert line.text == f"Jaden Daniels כתב לאחרונה: {LATEST}"
+    # Each untrusted piece is isolated, so an English name or title keeps its own order.
+    pieces = line.find_elements(By.CSS_SELECTOR, "bdi, a[dir=auto]")
+    assert [piece.text for piece in pieces] == ["Jaden Daniels", LATEST]
     # The mark is at the start of the line: the right, in a right-to-left page.
     assert computed(line, "border-right-width") != "0px"
     assert computed(line, "border-left-width") == "0px"

@@ -157,22 +157,24 @@
       return name || site.replace(/^https?:\/\/(www\.)?/i, "").replace(/[/:].*$/, "");
     }
 
-    // Titles are untrusted: always text nodes, never HTML.
+    // Titles and names are untrusted: text nodes, never HTML, each isolated from the
+    // line's direction (an English title in a right-to-left line keeps its order).
     function render() {
       var post = posts[select.selectedIndex] || posts[0];
       if (!post) return;
       line.textContent = "";
       template.split(/(\{\w+\})/).forEach(function (part) {
         var value = { "{name}": who(), "{link}": post.link, "{site}": site }[part];
+        var node = make(part === "{title}" ? "a" : "bdi");
         if (part === "{title}") {
-          var link = make("a");
-          if (/^https?:\/\//i.test(post.link)) link.href = post.link;
-          link.rel = "nofollow ugc";
-          link.textContent = post.title;
-          line.appendChild(link);
-        } else if (part) {
-          line.appendChild(document.createTextNode(value === undefined ? part : value));
+          if (/^https?:\/\//i.test(post.link)) node.href = post.link;
+          node.rel = "nofollow ugc";
+          node.dir = "auto";
+          value = post.title;
         }
+        if (value === undefined) node = document.createTextNode(part);
+        else node.textContent = value;
+        if (part) line.appendChild(node);
       });
       linkInput.value = post.link;
     }
