@@ -34,7 +34,9 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--window-size=1000,900",
 )
-# .ci/run installs axe-core from the npm registry here (AXE_CORE_JS names another copy).
+# .ci/run installs axe-core from the npm registry and names it in AXE_CORE_JS (then a missing
+# file fails the tests); elsewhere the same place is tried, and the check skipped without it.
+AXE_CORE_REQUIRED = bool(os.environ.get("AXE_CORE_JS"))
 AXE_CORE = Path(
     os.environ.get("AXE_CORE_JS") or ROOT / ".venv/npm/node_modules/axe-core/axe.min.js"
 )
@@ -81,7 +83,7 @@ def axe_violations(driver: WebDriver, scope: str | None = None) -> list[dict[str
     in the elements the CSS selector ``scope`` names)."""
     if not AXE_CORE.exists():
         message = f"axe-core is not installed at {AXE_CORE} (.ci/run installs it with npm)"
-        if os.environ.get("CI"):
+        if AXE_CORE_REQUIRED:
             pytest.fail(message)
         pytest.skip(message)
     if not driver.execute_script("return !!window.axe"):

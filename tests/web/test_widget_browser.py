@@ -202,10 +202,10 @@ def test_the_theme_in_both_schemes_and_widths(browser, demo, screenshots, scheme
     assert not overflows_page(browser)
     assert box(select)["right"] - box(select)["left"] <= box(form)["right"] - box(form)["left"]
     form.screenshot(str(screenshots / f"form-{name}-during.png"))
-    assert axe_violations(browser) == []
     Select(select).select_by_index(1)
     assert SECOND in line.text
     form.screenshot(str(screenshots / f"form-{name}-after.png"))
+    # Last, as it skips without axe-core outside CI: contrast, names, roles of the whole page.
     assert axe_violations(browser) == []
 
 
@@ -235,7 +235,7 @@ def test_right_to_left_and_reduced_motion(browser, demo, screenshots):
     assert computed(line, "animation-name") == "none"
     assert within(box(line), box(browser.find_element(By.ID, "commentform")))
     browser.find_element(By.ID, "commentform").screenshot(str(screenshots / "form-rtl.png"))
-    assert axe_violations(browser) == []
+    rtl_violations = axe_violations(browser)  # checked last (it may skip)
 
     emulate(browser, motion="no-preference")
     browser.get(blog_url)
@@ -244,6 +244,7 @@ def test_right_to_left_and_reduced_motion(browser, demo, screenshots):
     wait(browser, lambda d: LATEST in line.text)
     assert computed(line, "animation-name") == "commentluv-in"
     assert computed(line, "border-left-width") != "0px"
+    assert rtl_violations == []
 
 
 def test_a_form_drawn_later_is_found_and_one_drawn_again_is_let_go(browser, demo):
