@@ -10,9 +10,10 @@ with :meth:`~commentluv.CommentLuv.verify_choice`.
 
 Trust: registering needs a token this service signed for that site and that link, so a
 stranger who knows someone's site URL can, at most, pick which of that site's own recent
-posts their next comment shows (the token is public: /recent hands one to anyone); they
-cannot register a link the site's feed did not offer, another site's link, or anything for a
-site the service never looked up. A choice is used once, and is forgotten after ``ttl``.
+posts its next comment shows (the token is public: /recent hands one to anyone), and the
+commenter's widget replaces that pick when it shows its line; they cannot register a link
+the site's feed did not offer, another site's link, or anything for a site the service never
+looked up. A choice is used once, and is forgotten after ``ttl``.
 """
 
 from __future__ import annotations

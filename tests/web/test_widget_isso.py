@@ -5,7 +5,10 @@ fields, so the choice travels through POST /choose and the cache the two share."
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -68,6 +71,7 @@ def test_a_commenter_chooses_a_post_in_issos_own_form_and_isso_saves_it(
 
     postbox.find_element(By.NAME, "author").send_keys("Jaden Daniels")
     postbox.find_element(By.CSS_SELECTOR, "textarea").send_keys("Thank you for this.")
+    record_posts(browser)
     website.send_keys(sample_url)
     line = widget.find_element(By.CSS_SELECTOR, ".commentluv-line")
     wait(browser, lambda d: LATEST in line.text)
@@ -78,11 +82,16 @@ def test_a_commenter_chooses_a_post_in_issos_own_form_and_isso_saves_it(
     for element in (widget, submit):
         assert within(box(element), box(postbox))
     assert postbox.find_elements(By.CSS_SELECTOR, "[type=hidden]") == []  # none: not a <form>
-    record_posts(browser)
+
+    # The service keeps the signed choice: the latest as it was shown, then the second.
+    def registered(driver: WebDriver) -> list:
+        return driver.execute_script("return window.posts")
+
+    assert wait(browser, registered) == [["/luv/choose", 200]]
     Select(widget.find_element(By.TAG_NAME, "select")).select_by_index(1)
     assert line.text == f".-= Jaden Daniels's last blog ..{SECOND} =-."
-    registered = wait(browser, lambda d: d.execute_script("return window.posts"))
-    assert registered == [["/luv/choose", 200]]  # the service kept the signed choice
+    wait(browser, lambda d: len(registered(d)) == 2)
+    assert registered(browser) == [["/luv/choose", 200]] * 2
     postbox.screenshot(str(screenshots / "isso-during.png"))
     submit.click()
 
@@ -119,3 +128,29 @@ def test_issos_reply_forms_get_their_own_widget_and_lose_it_with_the_form(browse
     browser.find_elements(By.CSS_SELECTOR, ".isso-comment .isso-reply")[0].click()  # cancel
     wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, POSTBOX)) == 1)
     assert len(browser.find_elements(By.CSS_SELECTOR, ".commentluv")) == 1
+
+
+def test_a_strangers_earlier_pick_gives_way_to_what_the_commenter_sees(browser, isso_blog):
+    blog_url, sample_url, folder = isso_blog
+    # A stranger who knows the commenter's site asks for a token and registers the third post.
+    query = urllib.parse.urlencode({"url": sample_url})
+    with urllib.request.urlopen(f"{blog_url}luv/recent?{query}") as answer:
+        offer = json.load(answer)
+    third = offer["posts"][2]["link"]
+    form = {"url": offer["site"], "link": third, "token": offer["choice_token"]}
+    data = urllib.parse.urlencode(form).encode()
+    with urllib.request.urlopen(f"{blog_url}luv/choose", data=data) as answer:
+        assert answer.status == 200
+    # The commenter's widget registers the post its line shows: the latest, untouched.
+    browser.get(blog_url)
+    postbox = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, POSTBOX))[0]
+    record_posts(browser)
+    website = postbox.find_element(By.NAME, "website")
+    website.clear()
+    website.send_keys(sample_url)
+    wait(browser, lambda d: d.execute_script("return window.posts"))
+    postbox.find_element(By.CSS_SELECTOR, "textarea").send_keys("No choice made here.")
+    postbox.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    wait(browser, lambda d: stored_texts(folder)[-1].startswith("No choice made here."))
+    latest = sample_url + "2026/11/addictions-you-can-overcome-them/"
+    assert stored_texts(folder)[-1].endswith(f"({latest}) =-.")

@@ -179,6 +179,7 @@
       linkInput.value = post.link;
     }
 
+    // Register what the line shows (a stranger's earlier pick for this site is replaced).
     function choose() {
       render();
       if (posted) return;
@@ -209,7 +210,7 @@
       });
       select.selectedIndex = 0;
       chooser.hidden = posts.length < 2;
-      render();
+      choose();
     }
 
     function stop() {
