@@ -80,13 +80,13 @@ class AsyncCommentLuv:
 
     async def latest(self, url: str, *, timeout: float | None = None) -> Post:
         """The newest post of the site at ``url``. Raises a :class:`CommentLuvError`."""
-        return _raise_or_posts(await self.lookup(url, 1, timeout=timeout))[0]
+        return (await self.lookup(url, 1, timeout=timeout)).posts_or_raise()[0]
 
     async def recent(
         self, url: str, limit: int = 10, *, timeout: float | None = None
     ) -> list[Post]:
         """Up to ``limit`` posts, newest first. Raises a :class:`CommentLuvError`."""
-        return _raise_or_posts(await self.lookup(url, limit, timeout=timeout))
+        return (await self.lookup(url, limit, timeout=timeout)).posts_or_raise()
 
     async def lookup(
         self, url: str, limit: int = 1, *, refresh: bool = False, timeout: float | None = None
@@ -109,7 +109,7 @@ class AsyncCommentLuv:
     async def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now and cache them. Raises a :class:`CommentLuvError`."""
         limit = self.client.limits.max_stored_posts
-        return _raise_or_posts(await self.lookup(url, limit, refresh=True, timeout=timeout))
+        return (await self.lookup(url, limit, refresh=True, timeout=timeout)).posts_or_raise()
 
     async def backlink(
         self,
@@ -201,9 +201,3 @@ class AsyncCommentLuv:
 
 def _late(url: str) -> FetchTimeout:
     return FetchTimeout("the deadline passed while the lookup waited for a worker", url=url)
-
-
-def _raise_or_posts(result: LookupResult) -> list[Post]:
-    if result.error is not None:
-        raise result.error
-    return list(result.posts)

@@ -154,6 +154,8 @@ class _Clients:
         with self._lock:
             if self._client is None or self._pid != os.getpid():
                 self._client, self._pid = self._factory(), os.getpid()
+                # Its writes end the sites' queued-refresh claims and file them in the index.
+                self._client.join_refresh_queue()
             return self._client
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ..errors import CommentLuvError
-from ..formatting import STYLES, Format, format_backlink
+from ..formatting import FORMATS, STYLES, as_format, format_backlink
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
 from .ratelimit import ClientAddresses, RateLimit, RateLimiter
@@ -46,7 +46,6 @@ DEFAULT_RATE_LIMIT = RateLimit()
 STATUS_BY_KIND: Mapping[str, int] = {"invalid_url": 400, "blocked": 400, "timeout": 504}
 
 _ALLOW = "GET, HEAD, OPTIONS"
-_FORMATS: Mapping[str, Format] = {"text": "text", "html": "html", "markdown": "markdown"}
 _MAX_NAME = 200
 _STATIC = {
     "/commentluv.js": ("commentluv.js", "text/javascript; charset=utf-8"),
@@ -239,7 +238,7 @@ class CommentFormApp:
         # Named styles only: a template's literal text is kept as markup, and strangers
         # must not write markup into a page.
         style = _one_of(params, "style", tuple(STYLES))
-        fmt = _FORMATS[_one_of(params, "format", tuple(_FORMATS))]
+        fmt = as_format(_one_of(params, "format", FORMATS))
         result = self._lookup(url, 1)
         if isinstance(result, _Reply):
             return result

@@ -50,7 +50,10 @@ def web_client(web, clock, cache, queue, **kwargs):
 
 
 def worker(web, clock, cache):
-    return CommentLuv(transport=web.transport, clock=clock, cache=cache)
+    """A client serving the queue, as the Celery integration builds one."""
+    client = CommentLuv(transport=web.transport, clock=clock, cache=cache)
+    client.join_refresh_queue()
+    return client
 
 
 def test_a_miss_is_queued_once_and_nothing_is_fetched(blog, web, clock, shared):
@@ -165,3 +168,29 @@ def test_without_a_refresher_reads_are_neither_counted_nor_queued(blog, web, clo
     luv.close()
     assert shared.count_writes == []
     assert luv.claim_due_refreshes(luv.freshness.posts_ttl + 1) == []
+
+
+class CallLog(MemoryCache):
+    """A memory cache that records every call made to it, by method name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if callable(attribute) and not name.startswith("_"):
+            super().__getattribute__("calls").append(name)
+        return attribute
+
+
+def test_a_client_without_a_refresher_does_no_queue_work_on_a_lookup(blog, web):
+    # The index of sites by freshness and the queued-refresh claims are the task queue's:
+    # a plain client pays one read, the fetch lock (add, get, delete) and one write.
+    cache = CallLog()
+    client = CommentLuv(transport=web.transport, cache=cache)
+    assert client.lookup(SITE).ok
+    assert sorted(cache.calls) == ["add", "delete", "get", "get", "get", "set"]
+    cache.calls.clear()
+    assert client.lookup(SITE).cached
+    assert cache.calls == ["get"]
