@@ -93,7 +93,7 @@ class AsyncCommentLuv:
     ) -> LookupResult:
         """As :meth:`CommentLuv.lookup`: never raises a lookup error."""
         if not refresh:
-            hit = await self._cache(self.client.lookup_cached, url, limit)
+            hit = await self._cache(self.client.lookup_if_cached, url, limit)
             if hit is not None:
                 return hit
         return await self._network(
@@ -102,9 +102,9 @@ class AsyncCommentLuv:
             lambda: LookupResult((), _late(url), cached=False),
         )
 
-    async def cached(self, url: str) -> Post | None:
+    async def cached_latest(self, url: str) -> Post | None:
         """The cached newest post, fresh or stale, or None; never touches the network."""
-        return await self._cache(self.client.cached, url)
+        return await self._cache(self.client.cached_latest, url)
 
     async def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now and cache them. Raises a :class:`CommentLuvError`."""
@@ -141,7 +141,7 @@ class AsyncCommentLuv:
         on the loop (the token check is pure); anything that may fetch runs in the pool."""
         check = functools.partial(self.client.verify_choice, site_url, chosen_link, token)
         if token and self._inline:
-            hit = self.client.lookup_cached(site_url, self.client.limits.max_stored_posts)
+            hit = self.client.lookup_if_cached(site_url, self.client.limits.max_stored_posts)
             if hit is not None and any(post.link == chosen_link for post in hit.posts):
                 return check(timeout=timeout)
         return await self._network(

@@ -63,7 +63,7 @@ class CommentLuv:
     (and a choice token's expiry) is judged by. ``choice_secret`` (str or bytes, 16 bytes or
     more, kept private) signs and checks the comment form's choice tokens: see
     :meth:`verify_choice`. ``refresher`` hands background refreshes to a task queue: see
-    :meth:`cached` and ``commentluv.integrations.celery``.
+    :meth:`cached_latest` and ``commentluv.integrations.celery``.
     """
 
     def __init__(
@@ -162,7 +162,7 @@ class CommentLuv:
             failure = CommentLuvError(f"unexpected error ({type(exc).__name__})", url=url)
             return LookupResult((), failure, cached=False)
 
-    def lookup_cached(self, url: str, limit: int = 1) -> LookupResult | None:
+    def lookup_if_cached(self, url: str, limit: int = 1) -> LookupResult | None:
         """What :meth:`lookup` answers from the cache (posts, or a remembered failure), or
         None when it would have to wait for the network. A stale entry starts one background
         refresh, as in :meth:`lookup`. A URL that may not be looked up gives its error."""
@@ -174,7 +174,7 @@ class CommentLuv:
         self._behind.viewed(site)
         return self._from_cache(site, limit)
 
-    def cached(self, url: str) -> Post | None:
+    def cached_latest(self, url: str) -> Post | None:
         """The newest post the cache holds for ``url``, fresh or stale, else None.
 
         Never touches the network and never raises for a bad URL: made for render paths.

@@ -81,7 +81,7 @@ def pick_post(
                 return None
         remaining = timeout - (time.monotonic() - started)
         if remaining <= 0:
-            post = client.cached(site_url)
+            post = client.cached_latest(site_url)
             return Picked(post, "latest") if post is not None else None
         result = client.lookup(site_url, timeout=remaining)
     except Exception:

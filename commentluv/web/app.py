@@ -269,7 +269,7 @@ class CommentFormApp:
 
     def _lookup(self, url: str, limit: int) -> LookupResult | _Reply:
         """The cache's answer at once; else a lookup in one of the few cold slots, or 503."""
-        result = self._client.lookup_cached(url, limit)
+        result = self._client.lookup_if_cached(url, limit)
         if result is not None:
             return result
         if not self._cold.acquire(blocking=False):
