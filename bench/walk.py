@@ -23,8 +23,7 @@ from typing import Any
 from commentluv import CommentLuv, MockResponse, MockTransport, Request
 
 _PAGE = (
-    '<html><head><link rel="alternate" type="application/rss+xml" href="{site}feed/">'
-    "</head></html>"
+    '<html><head><link rel="alternate" type="application/rss+xml" href="{site}feed/"></head></html>'
 )
 _ITEM = (
     "<item><title>Post {n}</title><link>{site}{n}/</link>"
