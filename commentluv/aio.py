@@ -80,20 +80,20 @@ class AsyncCommentLuv:
 
     async def latest(self, url: str, *, timeout: float | None = None) -> Post:
         """The newest post of the site at ``url``. Raises a :class:`CommentLuvError`."""
-        return _raise_or_posts(await self.lookup(url, 1, timeout=timeout))[0]
+        return (await self.lookup(url, 1, timeout=timeout)).posts_or_raise()[0]
 
     async def recent(
         self, url: str, limit: int = 10, *, timeout: float | None = None
     ) -> list[Post]:
         """Up to ``limit`` posts, newest first. Raises a :class:`CommentLuvError`."""
-        return _raise_or_posts(await self.lookup(url, limit, timeout=timeout))
+        return (await self.lookup(url, limit, timeout=timeout)).posts_or_raise()
 
     async def lookup(
         self, url: str, limit: int = 1, *, refresh: bool = False, timeout: float | None = None
     ) -> LookupResult:
         """As :meth:`CommentLuv.lookup`: never raises a lookup error."""
         if not refresh:
-            hit = await self._cache(self.client.lookup_cached, url, limit)
+            hit = await self._cache(self.client.lookup_if_cached, url, limit)
             if hit is not None:
                 return hit
         return await self._network(
@@ -102,14 +102,14 @@ class AsyncCommentLuv:
             lambda: LookupResult((), _late(url), cached=False),
         )
 
-    async def cached(self, url: str) -> Post | None:
+    async def cached_latest(self, url: str) -> Post | None:
         """The cached newest post, fresh or stale, or None; never touches the network."""
-        return await self._cache(self.client.cached, url)
+        return await self._cache(self.client.cached_latest, url)
 
     async def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now and cache them. Raises a :class:`CommentLuvError`."""
         limit = self.client.limits.max_stored_posts
-        return _raise_or_posts(await self.lookup(url, limit, refresh=True, timeout=timeout))
+        return (await self.lookup(url, limit, refresh=True, timeout=timeout)).posts_or_raise()
 
     async def backlink(
         self,
@@ -141,7 +141,7 @@ class AsyncCommentLuv:
         on the loop (the token check is pure); anything that may fetch runs in the pool."""
         check = functools.partial(self.client.verify_choice, site_url, chosen_link, token)
         if token and self._inline:
-            hit = self.client.lookup_cached(site_url, self.client.limits.max_stored_posts)
+            hit = self.client.lookup_if_cached(site_url, self.client.limits.max_stored_posts)
             if hit is not None and any(post.link == chosen_link for post in hit.posts):
                 return check(timeout=timeout)
         return await self._network(
@@ -201,9 +201,3 @@ class AsyncCommentLuv:
 
 def _late(url: str) -> FetchTimeout:
     return FetchTimeout("the deadline passed while the lookup waited for a worker", url=url)
-
-
-def _raise_or_posts(result: LookupResult) -> list[Post]:
-    if result.error is not None:
-        raise result.error
-    return list(result.posts)

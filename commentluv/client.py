@@ -15,7 +15,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._engine.refresh import Behind
+from ._engine.queue import RefreshQueue
+from ._engine.refresh import BackgroundRefreshes
 from ._engine.singleflight import SingleFlight
 from ._engine.store import FailedEntry, SiteEntry, SiteStore
 from ._net.deadline import Deadline, Watchdog
@@ -62,7 +63,7 @@ class CommentLuv:
     (and a choice token's expiry) is judged by. ``choice_secret`` (str or bytes, 16 bytes or
     more, kept private) signs and checks the comment form's choice tokens: see
     :meth:`verify_choice`. ``refresher`` hands background refreshes to a task queue: see
-    :meth:`cached` and ``commentluv.integrations.celery``.
+    :meth:`cached_latest` and ``commentluv.integrations.celery``.
     """
 
     def __init__(
@@ -94,13 +95,15 @@ class CommentLuv:
         self.clock = clock
         self.cache: Cache = cache if cache is not None else MemoryCache()
         self._store = SiteStore(self.cache, self.freshness, clock)
+        self._queue_lock = threading.Lock()
         self._flight: SingleFlight[LookupResult] = SingleFlight()
         # Commenters' URLs repeat: skip re-normalising them on every lookup.
         self._site = functools.lru_cache(maxsize=1024)(self._check_site)
+        queued = (refresher, self.join_refresh_queue()) if refresher is not None else None
         # Threads start on the first background refresh, never on a cache hit.
         fetch = functools.partial(self._fetch, seconds=self.timeouts.total, force=False)
         workers = min(4, self.limits.max_workers)
-        self._behind = Behind(self._store, self._flight, fetch, workers, refresher)
+        self._behind = BackgroundRefreshes(self._flight, fetch, workers, queued)
         self._transport = transport
         self._resolver = resolver
         self._fetcher_instance: Fetcher | None = None
@@ -132,7 +135,7 @@ class CommentLuv:
 
     def latest(self, url: str, *, timeout: float | None = None) -> Post:
         """The newest post of the site at ``url``. Raises a :class:`CommentLuvError`."""
-        return _raise_or_posts(self._answer(url, 1, timeout))[0]
+        return self._answer(url, 1, timeout).posts_or_raise()[0]
 
     def recent(self, url: str, limit: int = 10, *, timeout: float | None = None) -> list[Post]:
         """Up to ``limit`` posts of the site at ``url``, newest first.
@@ -140,7 +143,7 @@ class CommentLuv:
         Raises a :class:`CommentLuvError`; never returns an empty list.
         """
         _check_limit(limit)
-        return _raise_or_posts(self._answer(url, limit, timeout))
+        return self._answer(url, limit, timeout).posts_or_raise()
 
     def lookup(
         self, url: str, limit: int = 1, *, refresh: bool = False, timeout: float | None = None
@@ -159,7 +162,7 @@ class CommentLuv:
             failure = CommentLuvError(f"unexpected error ({type(exc).__name__})", url=url)
             return LookupResult((), failure, cached=False)
 
-    def lookup_cached(self, url: str, limit: int = 1) -> LookupResult | None:
+    def lookup_if_cached(self, url: str, limit: int = 1) -> LookupResult | None:
         """What :meth:`lookup` answers from the cache (posts, or a remembered failure), or
         None when it would have to wait for the network. A stale entry starts one background
         refresh, as in :meth:`lookup`. A URL that may not be looked up gives its error."""
@@ -171,7 +174,7 @@ class CommentLuv:
         self._behind.viewed(site)
         return self._from_cache(site, limit)
 
-    def cached(self, url: str) -> Post | None:
+    def cached_latest(self, url: str) -> Post | None:
         """The newest post the cache holds for ``url``, fresh or stale, else None.
 
         Never touches the network and never raises for a bad URL: made for render paths.
@@ -190,24 +193,41 @@ class CommentLuv:
             self._behind.refresh(site)
         return entry.posts(1)[0] if isinstance(entry, SiteEntry) else None
 
+    def join_refresh_queue(self) -> RefreshQueue:
+        """Keep a refresh task queue's books on every write from now on: the index of sites
+        by when their posts go stale (for :meth:`claim_due_refreshes`) and the end of a
+        site's queued-refresh claim. A client with a ``refresher`` has joined; a worker that
+        serves the queue joins (``commentluv.integrations.celery`` does it for its workers).
+        A client outside a queue does none of this work. Idempotent."""
+        with self._queue_lock:
+            if self._store.queue is None:
+                self._store.queue = RefreshQueue(self.cache, self.freshness, self.clock)
+            return self._store.queue
+
     def claim_due_refreshes(self, within: float, *, limit: int = 1000) -> list[str]:
         """Up to ``limit`` sites (normalised URLs) whose posts stop being fresh within
         ``within`` seconds and that were read through a client with a ``refresher`` since
         their last refresh, most read first; each is claimed as queued, so left out of the
-        next call until refreshed. Empty unless the cache is an ``IndexCache``."""
-        due = self._store.due(within, limit)
-        return [site for site in due if self._store.claim_refresh(site)]
+        next call until refreshed. Empty unless the cache is an ``IndexCache``; joins the
+        refresh queue (:meth:`join_refresh_queue`)."""
+        queue = self.join_refresh_queue()
+        return [site for site in queue.due(within, limit) if queue.claim(site)]
 
     def refresh(self, url: str, *, timeout: float | None = None) -> list[Post]:
         """Fetch the site's posts now, whatever the cache holds, and cache them.
 
         Raises a :class:`CommentLuvError` (cached posts are kept when the fetch fails).
         """
-        return _raise_or_posts(self._answer(url, None, timeout, refresh=True))
+        return self._answer(url, None, timeout, refresh=True).posts_or_raise()
 
     def warm(self, urls: Iterable[str], *, timeout: float | None = None) -> dict[str, LookupResult]:
         """Refresh many sites concurrently (a cron job, a site build): input URL → result."""
-        return self._map(lambda url: self.lookup(url, 50, refresh=True, timeout=timeout), urls)
+        return self._map(
+            lambda url: self.lookup(
+                url, self.limits.max_stored_posts, refresh=True, timeout=timeout
+            ),
+            urls,
+        )
 
     def backlink(
         self,
@@ -373,10 +393,14 @@ class CommentLuv:
         self, site: str, known: SiteEntry | None, deadline: Deadline
     ) -> tuple[list[Post], float]:
         """The site's posts from the network, and until when the cache calls them fresh."""
-        from ._engine.lookup import fetch_site  # the parsers: only when the network is needed
+        # The parsers: only when the network is needed.
+        from ._engine.lookup import KnownFeed, fetch_site
 
+        feed = None
+        if known is not None:
+            feed = KnownFeed(known.feed_url, known.source, known.etag, known.last_modified)
         try:
-            fetched = fetch_site(self._fetcher, self.limits, site, known, deadline)
+            fetched = fetch_site(self._fetcher, self.limits, site, feed, deadline)
         except CommentLuvError as exc:
             if known is None:
                 self._store.write_failure(site, exc)
@@ -442,9 +466,3 @@ def _entry_result(entry: SiteEntry, limit: int | None, *, cached: bool) -> Looku
 
 def _post_with_link(result: LookupResult, link: str) -> Post | None:
     return next((post for post in result.posts if link and post.link == link), None)
-
-
-def _raise_or_posts(result: LookupResult) -> list[Post]:
-    if result.error is not None:
-        raise result.error
-    return list(result.posts)

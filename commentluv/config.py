@@ -145,23 +145,24 @@ class Shorthands(TypedDict, total=False):
     allowed_networks: Iterable[str]
 
 
-# Shorthand keyword → (group, field).
+# The shorthands named after their group's field, but for the timeouts' three.
+_FIELD_OF_SHORTHAND = {"timeout": "total", "connect_timeout": "connect", "read_timeout": "read"}
+
+
+def _group_with(field: str) -> type[Any]:
+    (group,) = (
+        cls
+        for cls in (Timeouts, Limits, Freshness, AddressPolicy)
+        if field in cls.__dataclass_fields__
+    )
+    return group
+
+
+# Shorthand keyword → (group, field), from the one list of shorthands above.
 SHORTHANDS: Mapping[str, tuple[type[Any], str]] = {
-    "timeout": (Timeouts, "total"),
-    "connect_timeout": (Timeouts, "connect"),
-    "read_timeout": (Timeouts, "read"),
-    "max_page_bytes": (Limits, "max_page_bytes"),
-    "max_feed_bytes": (Limits, "max_feed_bytes"),
-    "max_redirects": (Limits, "max_redirects"),
-    "max_candidates": (Limits, "max_candidates"),
-    "max_workers": (Limits, "max_workers"),
-    "posts_ttl": (Freshness, "posts_ttl"),
-    "stale_ttl": (Freshness, "stale_ttl"),
-    "feed_ttl": (Freshness, "feed_ttl"),
-    "error_ttl": (Freshness, "error_ttl"),
-    "allow_private_hosts": (AddressPolicy, "allow_private_hosts"),
-    "allowed_ports": (AddressPolicy, "allowed_ports"),
-    "allowed_networks": (AddressPolicy, "allowed_networks"),
+    name: (_group_with(field), field)
+    for name in Shorthands.__annotations__
+    for field in [_FIELD_OF_SHORTHAND.get(name, name)]
 }
 
 

@@ -28,9 +28,19 @@ from ._shared.text import clean_text
 from ._shared.urls import MAX_URL_LENGTH, safe_http_url
 from .models import Post
 
-__all__ = ["STYLES", "Format", "format_backlink", "validate_style", "validate_template"]
+__all__ = [
+    "FORMATS",
+    "STYLES",
+    "Format",
+    "as_format",
+    "format_backlink",
+    "validate_style",
+    "validate_template",
+]
 
 Format = Literal["text", "html", "markdown"]
+# The formats by name, for settings, flags and query parameters.
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 STYLES: Mapping[str, str] = MappingProxyType(
     {
@@ -44,7 +54,6 @@ _NAME_MAX_LENGTH = 100
 _TITLE_MAX_LENGTH = 200
 
 _FIELDS = frozenset({"name", "title", "link", "site"})
-_FORMATS: frozenset[str] = frozenset(get_args(Format))
 # CommonMark lets a backslash escape any ASCII punctuation character, and only those.
 _MD_PUNCTUATION_RE = re.compile(r"([!-/:-@\[-`{-~])")
 # GitHub-flavoured renderers turn e-mail addresses, "www." hosts and the URLs of the schemes
@@ -99,10 +108,17 @@ def format_backlink(
     return "".join(literal + (values[field] if field else "") for literal, field in pieces)
 
 
+def as_format(name: object) -> Format:
+    """``name`` as a :data:`Format`; a ValueError names the formats for any other value."""
+    for fmt in FORMATS:
+        if name == fmt:
+            return fmt
+    raise ValueError(f"unknown format {name!r}: expected one of {', '.join(FORMATS)}")
+
+
 def _compile(style: str, fmt: str) -> tuple[tuple[str, str | None], ...]:
     """Check ``fmt`` and turn ``style`` (a style name or a template) into template pieces."""
-    if fmt not in _FORMATS:
-        raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(sorted(_FORMATS))}")
+    as_format(fmt)
     return _parse(STYLES.get(style, style))
 
 

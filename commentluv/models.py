@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from .errors import CommentLuvError
@@ -59,6 +60,18 @@ class Post:
         )
 
 
+def latest_as_of(posts: Iterable[Post], when: datetime | None) -> Post | None:
+    """The newest of ``posts`` published at or before ``when`` (a comment's date, say), or
+    None: undated posts never qualify, nor does any post for no ``when``. A naive ``when``
+    is taken as UTC."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    dated = [post for post in posts if post.published is not None and post.published <= when]
+    return max(dated, key=lambda post: post.published or when) if dated else None
+
+
 @dataclass(frozen=True)
 class LookupResult:
     """The answer of one lookup: its posts (newest first), or the error; ``cached`` says
@@ -74,6 +87,12 @@ class LookupResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def posts_or_raise(self) -> list[Post]:
+        """The posts; raises the error instead when there is one."""
+        if self.error is not None:
+            raise self.error
+        return list(self.posts)
 
 
 # Why a chosen post was accepted or not (see CommentLuv.verify_choice).

@@ -26,7 +26,7 @@ def test_the_names_and_answers_are_the_sync_clients(blog):
             post = await luv.latest(JADEN)
             recent = await luv.recent(JADEN, 3)
             line = await luv.backlink("Jaden", JADEN)
-            cached = await luv.cached(JADEN)
+            cached = await luv.cached_latest(JADEN)
             result = await luv.lookup(JADEN, 2)
             many = await luv.lookup_many([JADEN, "https://gone.example/"])
             return post, recent, line, cached, result, many
@@ -47,7 +47,7 @@ def test_errors_raise_or_come_back_as_the_sync_client_does(web):
             await luv.latest(JADEN)
         assert (await luv.lookup("javascript:alert(1)")).error.kind == "invalid_url"
         assert await luv.backlink("Jaden", JADEN) is None
-        assert await luv.cached("not a url") is None
+        assert await luv.cached_latest("not a url") is None
         with pytest.raises(ValueError, match="format"):
             await luv.backlink("Jaden", JADEN, fmt="rtf")  # type: ignore[arg-type]
         await luv.aclose()
@@ -69,7 +69,7 @@ def test_a_memory_cache_hit_touches_no_thread_and_no_executor(blog, monkeypatch)
         monkeypatch.setattr(asyncio.get_running_loop(), "run_in_executor", refuse)
         post = await luv.latest(JADEN)
         check = await luv.verify_choice(JADEN, blog.link("Post 8"), _token(luv.client, blog))
-        assert await luv.cached(JADEN) == post and check.ok
+        assert await luv.cached_latest(JADEN) == post and check.ok
         assert threading.active_count() == threads
         monkeypatch.undo()
         await luv.aclose()
@@ -107,13 +107,13 @@ def test_other_backends_read_the_cache_in_the_pool(blog, tmp_path):
         async with AsyncCommentLuv(client) as luv:
             await luv.latest(JADEN)
             names = []
-            original = client.lookup_cached
+            original = client.lookup_if_cached
 
             def spy(*args):
                 names.append(threading.current_thread().name)
                 return original(*args)
 
-            client.lookup_cached = spy  # type: ignore[method-assign]
+            client.lookup_if_cached = spy  # type: ignore[method-assign]
             await luv.latest(JADEN)
             return names
 

@@ -362,7 +362,7 @@ def test_a_stale_entry_is_served_at_once_while_one_refresh_runs(blog, clock, cac
     assert elapsed < 0.1
     luv.close()  # waits for the background refresh
     assert blog.paths() == ["/", "/feed/", "/feed/"]
-    assert luv.cached(blog.url).title == "Second"
+    assert luv.cached_latest(blog.url).title == "Second"
 
 
 def test_past_the_stale_window_a_lookup_waits_for_the_refresh(blog, clock):
@@ -407,12 +407,12 @@ def test_clients_sharing_a_backend_share_one_fetch(blog, clock):
 
 def test_cached_never_touches_the_network(blog, clock):
     luv = loopback_client(clock)
-    assert luv.cached(blog.url) is None
-    assert luv.cached("javascript:alert(1)") is None
+    assert luv.cached_latest(blog.url) is None
+    assert luv.cached_latest("javascript:alert(1)") is None
     assert blog.paths() == []
     luv.latest(blog.url)
     clock.now += luv.freshness.posts_ttl + luv.freshness.stale_ttl + 1
-    assert luv.cached(blog.url).title == "First"  # however stale
+    assert luv.cached_latest(blog.url).title == "First"  # however stale
     assert blog.paths() == ["/", "/feed/"]
     luv.close()
 

@@ -1,5 +1,5 @@
 """CommentLuv.verify_choice, the save-side check, and the client's small additions for the
-comment-form service (lookup_cached, fresh_until, choice_secret)."""
+comment-form service (lookup_if_cached, fresh_until, choice_secret)."""
 
 from __future__ import annotations
 
@@ -154,10 +154,10 @@ def test_a_short_secret_is_refused():
 
 
 def test_lookup_cached_never_waits_for_the_network(luv, blog, web):
-    assert luv.lookup_cached(blog.site) is None
+    assert luv.lookup_if_cached(blog.site) is None
     assert web.requests == []
     luv.recent(blog.site)
-    result = luv.lookup_cached("https://JADEN.example", 3)
+    result = luv.lookup_if_cached("https://JADEN.example", 3)
     assert result.cached and [p.title for p in result.posts] == ["Post 9", "Post 8", "Post 7"]
     assert result.fresh_until == NOW + luv.freshness.posts_ttl
 
@@ -165,17 +165,17 @@ def test_lookup_cached_never_waits_for_the_network(luv, blog, web):
 def test_lookup_cached_gives_remembered_failures_and_bad_urls(luv, web):
     web.get("https://down.example/", error=FetchError("the connection was refused"))
     luv.lookup("https://down.example/")
-    remembered = luv.lookup_cached("https://down.example/")
+    remembered = luv.lookup_if_cached("https://down.example/")
     assert remembered.cached and remembered.error.kind == "unreachable"
     assert remembered.fresh_until is None
-    assert luv.lookup_cached("ftp://x.example/").error.kind == "invalid_url"
+    assert luv.lookup_if_cached("ftp://x.example/").error.kind == "invalid_url"
 
 
 def test_lookup_cached_serves_stale_posts_and_refreshes_behind(web, blog, clock):
     with CommentLuv(transport=web.transport, clock=clock, cache=MemoryCache(timer=clock)) as luv:
         luv.recent(blog.site)
         clock.now += luv.freshness.posts_ttl + 1
-        result = luv.lookup_cached(blog.site)
+        result = luv.lookup_if_cached(blog.site)
         assert result.cached and result.posts[0].title == "Post 9"
         assert result.fresh_until < clock.now
 

@@ -1,7 +1,7 @@
 """Feed discovery (pure): recognise a feed body, and find a site's feeds in its HTML.
 
 Nothing here touches the network. The HTTP layer fetches the commenter's page, calls
-:func:`head_end` on the bytes received so far and :func:`find_feed_links` once the head (or
+:func:`html_head_end` on the bytes received so far and :func:`find_feed_links` once the head (or
 the page) is in, then tries the ranked candidates and :func:`guess_feed_urls`, accepting a
 response only when :func:`sniff_feed` says its body is a feed.
 
@@ -17,7 +17,7 @@ imports it at ``import commentluv`` time.
 
 from __future__ import annotations
 
-from .links import Candidate, HeadScanner, PageLinks, find_feed_links, head_end
+from .links import Candidate, HeadScanner, PageLinks, find_feed_links, html_head_end
 from .platforms import guess_feed_urls
 from .sniff import FeedKind, sniff_feed
 
@@ -28,6 +28,6 @@ __all__ = [
     "PageLinks",
     "find_feed_links",
     "guess_feed_urls",
-    "head_end",
+    "html_head_end",
     "sniff_feed",
 ]

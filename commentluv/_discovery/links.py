@@ -1,6 +1,6 @@
 """Feed links in a page (pure): the ``<link>`` feeds and feed-like anchors of a commenter's page.
 
-The HTTP layer fetches the page, calls :func:`head_end` on the bytes received so far (or lets
+The HTTP layer fetches the page, calls :func:`html_head_end` on the bytes received so far (or lets
 a :class:`HeadScanner` do it as the stop callback) and :func:`find_feed_links` once the head
 (or the page) is in. Bytes are decoded by :func:`commentluv._feeds.decode.decode_page`; the
 candidates are ranked by :mod:`.rank` and the platform recognised by :mod:`.platforms`.
@@ -30,14 +30,14 @@ from .rank import (
 from .sniff import media_type, sniff_feed
 from .tags import PageTag, attribute, base_url, parse_tags, parse_window
 
-__all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "head_end"]
+__all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "html_head_end"]
 
 # Where the head ends
 
 _HEAD_END_RE = re.compile(rb"</head\s*>|<body[\s/>]", re.IGNORECASE)
 
 
-def head_end(body: bytes | bytearray, start: int = 0) -> int | None:
+def html_head_end(body: bytes | bytearray, start: int = 0) -> int | None:
     """Offset just past ``</head>``, or of ``<body`` if that comes first; None if neither yet.
 
     Searches from ``start`` so a caller re-checking a growing buffer can skip what it has
@@ -111,7 +111,7 @@ class HeadScanner:
             self._done = True  # the page is itself a feed: read it all
             return False
         # Re-scan a few bytes of the previous chunk in case "</head>" straddles the boundary.
-        end = head_end(body, self._searched - 16)
+        end = html_head_end(body, self._searched - 16)
         self._searched = len(body)
         if end is None:
             return False

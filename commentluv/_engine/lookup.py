@@ -15,10 +15,9 @@ from .._net.deadline import Deadline
 from .._net.fetcher import Fetcher, Response
 from ..config import Limits
 from ..errors import FeedError, HTTPStatusError, TooManyRedirects
-from ..models import Post
-from .store import SiteEntry
+from ..models import Post, PostSource
 
-__all__ = ["Fetched", "fetch_site"]
+__all__ = ["Fetched", "KnownFeed", "fetch_site"]
 
 logger = logging.getLogger("commentluv")
 
@@ -27,6 +26,17 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
     " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
+
+
+@dataclass(frozen=True)
+class KnownFeed:
+    """Where a site's posts were read last time (``url``: the feed, or for an h-feed the
+    page), and the validators its answer carried, for a conditional request."""
+
+    url: str
+    source: PostSource
+    etag: str | None
+    last_modified: str | None
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class Fetched:
     not_modified: bool = False
 
 
-class _Session:
+class _LookupRequests:
     """The :class:`~commentluv._discovery.finder.FeedSource` of one lookup: the fetches it
     makes, all under its deadline, counted, and never more than ``MAX_REQUESTS``."""
 
@@ -105,15 +115,15 @@ class _Session:
             return response, None
         return response, reader.result if reader.done else reader.close()
 
-    def revalidate(self, known: SiteEntry) -> tuple[Response, list[Post] | None]:
+    def revalidate(self, known: KnownFeed) -> tuple[Response, list[Post] | None]:
         """A conditional GET of the feed (or the h-feed page) the site is known by; a page
         that no longer has h-entry items (gone, or linking a feed now) is a FeedError, as a
         feed gone bad is."""
         etag, last_modified = known.etag, known.last_modified
         if known.source == "feed":
-            return self.feed(known.feed_url, etag=etag, last_modified=last_modified)
+            return self.feed(known.url, etag=etag, last_modified=last_modified)
         # A head that names a feed now ends the read: no entries, so the feed is found anew.
-        response = self.page(known.feed_url, HeadScanner(), etag=etag, last_modified=last_modified)
+        response = self.page(known.url, HeadScanner(), etag=etag, last_modified=last_modified)
         if response.status == 304:
             return response, None
         posts = hfeed_posts(
@@ -149,26 +159,26 @@ class _Session:
 
 
 def fetch_site(
-    fetcher: Fetcher, limits: Limits, site: str, known: SiteEntry | None, deadline: Deadline
+    fetcher: Fetcher, limits: Limits, site: str, known: KnownFeed | None, deadline: Deadline
 ) -> Fetched:
     """The site's posts from the network. With ``known``, its feed is revalidated first
     (a conditional request); a feed that moved or broke is forgotten and discovered again."""
-    session = _Session(fetcher, limits, site, deadline)
+    session = _LookupRequests(fetcher, limits, site, deadline)
     if known is not None:
         try:
             response, posts = session.revalidate(known)
             if response.status == 304:
                 return Fetched(
-                    known.feed_url,
+                    known.url,
                     [],
                     known.etag,
                     known.last_modified,
                     session.requests,
                     not_modified=True,
                 )
-            return session.fetched(known.feed_url, response, posts)
+            return session.fetched(known.url, response, posts)
         except (HTTPStatusError, FeedError) as exc:
-            logger.info("cached feed %s failed (%s); rediscovering", known.feed_url, exc)
+            logger.info("cached feed %s failed (%s); rediscovering", known.url, exc)
     found = find_feed(
         site, session, max_candidates=limits.max_candidates, max_redirects=limits.max_redirects
     )

@@ -1,7 +1,7 @@
 """Refreshes behind a stale answer: on the client's background threads (one per site at a
 time), or handed to a task queue (``CommentLuv(refresher=...)``). Queued, one refresh per
-site is queued at a time across processes (the store's claim), reads are counted for the
-store's index, and the queue and the index are written from the background threads: a
+site is queued at a time across processes (the queue's claim), reads are counted for the
+queue's index, and the broker and the index are written from the background threads: a
 render never waits on the broker and never writes per read."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from cachetools import TTLCache
 
 from ..errors import CommentLuvError
 from ..models import LookupResult
+from .queue import RefreshQueue
 from .singleflight import SingleFlight
-from .store import SiteStore
 
-__all__ = ["Behind"]
+__all__ = ["BackgroundRefreshes"]
 
 logger = logging.getLogger("commentluv")
 
@@ -29,20 +29,22 @@ logger = logging.getLogger("commentluv")
 _RETRY_AFTER = 10.0
 
 
-class Behind:
+class BackgroundRefreshes:
     """Background refreshes of one client: ``fetch(site)`` on up to ``workers`` threads,
-    started on first use, or ``refresher(site)`` (e.g. a Celery task's ``delay``)."""
+    started on first use, or, with a ``queue``, ``refresher(site)`` (e.g. a Celery task's
+    ``delay``)."""
 
     def __init__(
         self,
-        store: SiteStore,
         flight: SingleFlight[LookupResult],
         fetch: Callable[[str], LookupResult],
         workers: int,
-        refresher: Callable[[str], Any] | None,
+        queued: tuple[Callable[[str], Any], RefreshQueue] | None,
     ) -> None:
-        self.refresher = refresher
-        self._store = store
+        self.refresher: Callable[[str], Any] | None = None
+        self._queue: RefreshQueue | None = None
+        if queued is not None:
+            self.refresher, self._queue = queued
         self._flight = flight
         self._fetch = fetch
         self._executor = ThreadPoolExecutor(
@@ -70,22 +72,22 @@ class Behind:
 
     def viewed(self, site: str) -> None:
         """Count one read of ``site`` for the index (queued only); flush the counts when due."""
-        if self.refresher is not None and self._store.count_view(site):
-            self._submit(self._store.flush_views)
+        if self._queue is not None and self._queue.count_view(site):
+            self._submit(self._queue.flush_views)
 
     def close(self) -> None:
         """Wait for the background work, then flush the reads counted since the last flush."""
         self._executor.shutdown(wait=True)
-        if self.refresher is not None:
-            self._store.flush_views()
+        if self._queue is not None:
+            self._queue.flush_views()
 
     def _enqueue(self, site: str) -> None:
-        if self.refresher is None or not self._store.claim_refresh(site):
+        if self.refresher is None or self._queue is None or not self._queue.claim(site):
             return  # another process queued it
         try:
             self.refresher(site)
         except Exception as exc:  # a broker that is down: a later read tries again
-            self._store.release_claim(site)
+            self._queue.release(site)
             logger.warning(
                 "queueing a refresh of %s failed (%s: %s)", site, type(exc).__name__, exc
             )

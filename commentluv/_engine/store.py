@@ -1,8 +1,6 @@
-"""What the client keeps per site in a cache, in ONE versioned format, and the lock that lets
-processes sharing a cache share one fetch of a site; with an
-:class:`~commentluv.cache.IndexCache`, an index of the sites by when their posts stop being
-fresh, with how often each was read since (for a scheduler re-warming them), and the claim
-that keeps one refresh per site queued at a time.
+"""What the client keeps per site in a cache, in ONE versioned format, how fresh it is, and
+the lock that lets processes sharing a cache share one fetch of a site. A client in a refresh
+task queue tells its :class:`~commentluv._engine.queue.RefreshQueue` of every write.
 
 A site's record, under ``commentluv:site:<normalised site URL>``, is the JSON of either::
 
@@ -21,21 +19,20 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ..cache import AddCache, Cache, IndexCache
+from ..cache import AddCache, Cache
 from ..config import Freshness
 from ..errors import CommentLuvError, error_from_dict
 from ..models import POST_SOURCES, Post, PostSource
+from .queue import RefreshQueue
 
-__all__ = ["FORMAT", "INDEX", "FailedEntry", "SiteEntry", "SiteStore"]
+__all__ = ["FORMAT", "FailedEntry", "SiteEntry", "SiteStore"]
 
 logger = logging.getLogger("commentluv")
 
@@ -46,14 +43,6 @@ MAX_VALIDATOR_LENGTH = 256
 _LOCK_POLL = 0.05
 # Decoded entries kept for values a cache hands back unchanged (the memory cache does).
 _MEMO_SIZE = 256
-# The index's name in an IndexCache: site URL → when its posts stop being fresh, reads since.
-INDEX = "commentluv:index"
-# A refresh queued but not done within this long (its message lost) may be queued again.
-QUEUED_HOLD = 15 * 60.0
-# Reads are counted in the process and added to the index at most this often, or once this
-# many sites have counts waiting: never one write per read.
-_VIEWS_FLUSH_EVERY = 10.0
-_VIEWS_WAITING = 10_000
 
 
 @dataclass(frozen=True)
@@ -194,17 +183,22 @@ def entry_from_json(data: Any, site: str) -> Entry | None:
 class SiteStore:
     """Reads and writes site entries in ``cache``, with TTLs from ``freshness``."""
 
-    def __init__(self, cache: Cache, freshness: Freshness, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        cache: Cache,
+        freshness: Freshness,
+        clock: Callable[[], float],
+        *,
+        queue: RefreshQueue | None = None,
+    ) -> None:
         self.cache = cache
         self.freshness = freshness
         self.clock = clock
+        # Told of every write: set when the client joins a refresh task queue.
+        self.queue = queue
         self._add = cache.add if isinstance(cache, AddCache) else None
-        self._index = cache if isinstance(cache, IndexCache) else None
         # key → (the value the cache gave, its entry): skips decoding an unchanged value.
         self._memo: dict[str, tuple[object, Entry]] = {}
-        self._views: Counter[str] = Counter()
-        self._views_lock = threading.Lock()
-        self._flush_at = time.monotonic() + _VIEWS_FLUSH_EVERY
 
     @staticmethod
     def key(site: str) -> str:
@@ -213,10 +207,6 @@ class SiteStore:
     @staticmethod
     def lock_key(site: str) -> str:
         return f"commentluv:lock:{site}"
-
-    @staticmethod
-    def queued_key(site: str) -> str:
-        return f"commentluv:queued:{site}"
 
     def read(self, site: str) -> Entry | None:
         key = self.key(site)
@@ -280,54 +270,8 @@ class SiteStore:
         self._written(site, entry.fresh_until)
 
     def _written(self, site: str, fresh_until: float | None) -> None:
-        """The index follows the entry (a site without posts leaves it, to be fetched when
-        next read); a refresh queued for the site is done."""
-        if self._index is not None:
-            if fresh_until is None:
-                self._index.index_remove(INDEX, site)
-            else:
-                self._index.index_set(INDEX, site, fresh_until)
-        if self._add is not None:
-            self.release_claim(site)
-
-    def claim_refresh(self, site: str) -> bool:
-        """Claim the one queued refresh of ``site``: False while another claim holds (until
-        the site is next written, or :data:`QUEUED_HOLD`). Without ``add``: always True."""
-        return self._add is None or self._add(self.queued_key(site), 1, QUEUED_HOLD)
-
-    def release_claim(self, site: str) -> None:
-        """End the claim on ``site``'s queued refresh (done, or could not be queued)."""
-        self.cache.delete(self.queued_key(site))
-
-    def count_view(self, site: str) -> bool:
-        """Count one read of ``site`` in this process (only with an index); True when the
-        counts waiting are due to be flushed (once per due time)."""
-        if self._index is None:
-            return False
-        with self._views_lock:
-            self._views[site] += 1
-            now = time.monotonic()
-            if now < self._flush_at and len(self._views) < _VIEWS_WAITING:
-                return False
-            self._flush_at = now + _VIEWS_FLUSH_EVERY
-            return True
-
-    def flush_views(self) -> None:
-        """Add the reads counted in this process to the index, in one batch."""
-        with self._views_lock:
-            counts, self._views = self._views, Counter()
-        if counts and self._index is not None:
-            self._index.index_count(INDEX, counts)
-
-    def due(self, within: float, limit: int) -> list[str]:
-        """Up to ``limit`` sites whose posts stop being fresh within ``within`` seconds and
-        that were read since last written, most read first (none without an index). Sites
-        whose entries have expired are dropped from the index first."""
-        if self._index is None:
-            return []
-        now = self.clock()
-        self._index.index_prune(INDEX, now - self.freshness.entry_ttl)
-        return self._index.index_due(INDEX, now + within, limit)
+        if self.queue is not None:
+            self.queue.written(site, fresh_until)
 
     @contextmanager
     def fetch_lock(self, site: str, *, wait: float, hold: float) -> Iterator[bool]:

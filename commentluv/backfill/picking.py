@@ -10,7 +10,7 @@ from typing import Any
 from .._shared.urls import normalize_site_url
 from ..errors import CommentLuvError, InvalidURL
 from ..formatting import format_backlink
-from ..models import LookupResult, Post
+from ..models import LookupResult, Post, latest_as_of
 from .models import BackfillOptions, BackfillResult, Chosen, Comment, Outcome
 
 __all__ = ["choose_post", "result_for", "triage"]
@@ -68,18 +68,12 @@ def choose_post(
         return None, None
     if options.as_of == "now":
         return posts[0], "latest"
-    if date is not None:
-        before = [post for post in posts if post.published is not None and post.published <= date]
-        if before:
-            return max(before, key=_published), "as_of"
+    as_of = latest_as_of(posts, date)
+    if as_of is not None:
+        return as_of, "as_of"
     if options.fallback == "latest":
         return posts[0], "latest"
     return None, None
-
-
-def _published(post: Post) -> datetime:
-    assert post.published is not None
-    return post.published
 
 
 def _with_post(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from .._version import __version__
 from ..errors import CommentLuvError
-from ..formatting import STYLES, format_backlink, validate_style
+from ..formatting import FORMATS, STYLES, format_backlink, validate_style
 from .options import (
     EXIT_OK,
     EXIT_SOME_FAILED,
@@ -56,9 +56,7 @@ def _lookup_parser(commands: Mapping[str, str]) -> argparse.ArgumentParser:
         default="card",
         help=f"{', '.join(STYLES)} or a template with {{name}} {{title}} {{link}} {{site}}",
     )
-    parser.add_argument(
-        "--format", dest="fmt", choices=("text", "html", "markdown"), default="text"
-    )
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, default="text")
     parser.add_argument("--dofollow", action="store_true", help="HTML links without nofollow")
     parser.add_argument(
         "--recent",

@@ -6,7 +6,7 @@ On your own Celery app, with the client your workers should use::
     tasks = register(app, lambda: CommentLuv(cache=RedisCache("redis://cache.internal:6379/0")))
 
 Web processes then render from the shared cache and never fetch: a miss or a stale entry
-read by :meth:`~commentluv.CommentLuv.cached` is queued to ``refresh_site``, once per site
+read by :meth:`~commentluv.CommentLuv.cached_latest` is queued to ``refresh_site``, once per site
 at a time::
 
     luv = CommentLuv(cache=RedisCache("redis://cache.internal:6379/0"),
@@ -154,6 +154,8 @@ class _Clients:
         with self._lock:
             if self._client is None or self._pid != os.getpid():
                 self._client, self._pid = self._factory(), os.getpid()
+                # Its writes end the sites' queued-refresh claims and file them in the index.
+                self._client.join_refresh_queue()
             return self._client
 
 

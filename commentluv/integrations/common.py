@@ -1,5 +1,5 @@
 """What the integrations share, framework-free: the post to show under a new comment (a
-checked choice, else the latest), the post that was newest at a date, a choice secret derived
+checked choice, else the latest), the form fields the widget fills, a choice secret derived
 from a framework's own secret key, the widget's script tag, and one call of the comment-form
 service from inside a framework's request."""
 
@@ -10,9 +10,8 @@ import hmac
 import html
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..models import Post
@@ -22,16 +21,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HONEST_REFUSALS",
+    "LINK_FIELD",
+    "TOKEN_FIELD",
     "Picked",
     "ServiceReply",
     "call_service",
     "derive_secret",
     "pick_post",
-    "post_at",
     "script_tag",
 ]
 
 logger = logging.getLogger("commentluv")
+
+# The hidden fields the widget fills in the comment form (its data-link-field and
+# data-token-field default to these): the chosen post's link and its signed token.
+LINK_FIELD = "commentluv_link"
+TOKEN_FIELD = "commentluv_token"  # noqa: S105 (a field's name, not a password)
 
 # Refusals of a genuine token that an honest commenter can earn (the page was left open, the
 # post has left the feed since): they still get their latest post. Any other refusal, and
@@ -76,7 +81,7 @@ def pick_post(
                 return None
         remaining = timeout - (time.monotonic() - started)
         if remaining <= 0:
-            post = client.cached(site_url)
+            post = client.cached_latest(site_url)
             return Picked(post, "latest") if post is not None else None
         result = client.lookup(site_url, timeout=remaining)
     except Exception:
@@ -88,17 +93,6 @@ def pick_post(
         logger.info("no backlink for %.200r: %s: %s", site_url, error.kind, error)
         return None
     return Picked(result.posts[0], "latest")
-
-
-def post_at(posts: Sequence[Post], when: datetime | None) -> Post | None:
-    """The newest of ``posts`` published at or before ``when``, when the posts reach back that
-    far (an older dated post is among them); else None. A naive ``when`` is taken as UTC."""
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    dated = [post for post in posts if post.published is not None and post.published <= when]
-    return max(dated, key=lambda post: post.published or when) if dated else None
 
 
 def derive_secret(secret_key: str | bytes, salt: str) -> bytes:

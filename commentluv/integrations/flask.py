@@ -35,16 +35,20 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 from markupsafe import Markup, escape
 
 from ..client import CommentLuv
-from ..formatting import Format, format_backlink, validate_style
+from ..formatting import Format, as_format, format_backlink, validate_style
 from ..models import Post
 from ..web import CommentFormApp, make_app
-from .common import Picked, call_service, derive_secret, pick_post, script_tag
+from .common import (
+    LINK_FIELD,
+    TOKEN_FIELD,
+    Picked,
+    call_service,
+    derive_secret,
+    pick_post,
+    script_tag,
+)
 
 __all__ = ["CommentLuvExt", "FlaskSettings"]
-
-LINK_FIELD = "commentluv_link"
-TOKEN_FIELD = "commentluv_token"  # noqa: S105 (a field's name, not a password)
-_FORMATS: Mapping[str, Format] = {"html": "html", "text": "text", "markdown": "markdown"}
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,14 @@ class FlaskSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FlaskSettings:
-        fmt = config.get("COMMENTLUV_FORMAT", "html")
-        if fmt not in _FORMATS:
-            raise ValueError(f"COMMENTLUV_FORMAT must be one of {', '.join(_FORMATS)}")
+        try:
+            fmt = as_format(config.get("COMMENTLUV_FORMAT", "html"))
+        except ValueError as exc:
+            raise ValueError(f"COMMENTLUV_FORMAT: {exc}") from None
         built = cls(
             url_prefix=config.get("COMMENTLUV_URL_PREFIX", cls.url_prefix),
             style=config.get("COMMENTLUV_STYLE", cls.style),
-            format=_FORMATS[fmt],
+            format=fmt,
             timeout=float(config.get("COMMENTLUV_TIMEOUT", cls.timeout)),
             url_field=config.get("COMMENTLUV_URL_FIELD", cls.url_field),
             name_field=config.get("COMMENTLUV_NAME_FIELD", cls.name_field),

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ..errors import CommentLuvError
-from ..formatting import STYLES, Format, format_backlink, validate_style
+from ..formatting import FORMATS, STYLES, as_format, format_backlink, validate_style
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
 from .choices import DEFAULT_CHOICE_TTL, Choice, ChoiceRegistry
@@ -49,7 +49,6 @@ STATUS_BY_KIND: Mapping[str, int] = {"invalid_url": 400, "blocked": 400, "timeou
 
 _ALLOW = "GET, HEAD, OPTIONS"
 _MAX_FORM_BYTES = 4096
-_FORMATS: Mapping[str, Format] = {"text": "text", "html": "html", "markdown": "markdown"}
 _MAX_NAME = 200
 _STATIC = {
     "/commentluv.js": ("commentluv.js", "text/javascript; charset=utf-8"),
@@ -256,7 +255,7 @@ class CommentFormApp:
         # Named styles only: a template's literal text is kept as markup, and strangers
         # must not write markup into a page.
         style = _one_of(params, "style", tuple(STYLES))
-        fmt = _FORMATS[_one_of(params, "format", tuple(_FORMATS))]
+        fmt = as_format(_one_of(params, "format", FORMATS))
         result = self._lookup(url, 1)
         if isinstance(result, _Reply):
             return result
@@ -305,7 +304,7 @@ class CommentFormApp:
 
     def _lookup(self, url: str, limit: int) -> LookupResult | _Reply:
         """The cache's answer at once; else a lookup in one of the few cold slots, or 503."""
-        result = self._client.lookup_cached(url, limit)
+        result = self._client.lookup_if_cached(url, limit)
         if result is not None:
             return result
         if not self._cold.acquire(blocking=False):

@@ -16,7 +16,7 @@ from commentluv._discovery import (
     PageLinks,
     find_feed_links,
     guess_feed_urls,
-    head_end,
+    html_head_end,
     sniff_feed,
 )
 from tests.support import FIXTURES
@@ -131,7 +131,7 @@ def test_sniff_feed_large_json_scans_the_tail() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# head_end
+# html_head_end
 
 
 @pytest.mark.parametrize(
@@ -148,25 +148,25 @@ def test_sniff_feed_large_json_scans_the_tail() -> None:
         (b"", None),
     ],
 )
-def test_head_end(body: bytes, expected: int | None) -> None:
-    assert head_end(body) == expected
+def test_html_head_end(body: bytes, expected: int | None) -> None:
+    assert html_head_end(body) == expected
 
 
-def test_head_end_on_a_growing_buffer() -> None:
+def test_html_head_end_on_a_growing_buffer() -> None:
     page = fixture("wordpress.html")
-    whole = head_end(page)
+    whole = html_head_end(page)
     assert whole is not None
     assert page[:whole].endswith(b"</head>")
     buffer, searched, found = b"", 0, None
     for offset in range(0, len(page), 97):  # "</head>" ends up split across two reads
         buffer += page[offset : offset + 97]
-        found = head_end(buffer, start=max(searched - 16, 0))
+        found = html_head_end(buffer, start=max(searched - 16, 0))
         if found is not None:
             break
         searched = len(buffer)
     assert found == whole
-    assert head_end(page[:whole], start=whole) is None
-    assert head_end(page, -5) == whole
+    assert html_head_end(page[:whole], start=whole) is None
+    assert html_head_end(page, -5) == whole
 
 
 # ---------------------------------------------------------------------------------------------
@@ -661,7 +661,7 @@ def test_feed_word_links_rank_after_feed_urls_locally() -> None:
 
 def test_str_and_head_only_inputs_agree_with_bytes() -> None:
     page = fixture("wordpress.html")
-    end = head_end(page)
+    end = html_head_end(page)
     assert end is not None
     from_bytes = find_feed_links(page, "https://example.com/")
     assert find_feed_links(page.decode("utf-8"), "https://example.com/") == from_bytes
@@ -954,5 +954,5 @@ def test_never_raises_and_only_yields_http_urls(
         assert_http_url(url)
     body = page.encode("utf-8", "surrogatepass") if isinstance(page, str) else page
     assert sniff_feed(body, "text/html") in (None, "rss", "rdf", "atom", "json")
-    end = head_end(body)
+    end = html_head_end(body)
     assert end is None or 0 <= end <= len(body)

@@ -50,13 +50,16 @@ def web_client(web, clock, cache, queue, **kwargs):
 
 
 def worker(web, clock, cache):
-    return CommentLuv(transport=web.transport, clock=clock, cache=cache)
+    """A client serving the queue, as the Celery integration builds one."""
+    client = CommentLuv(transport=web.transport, clock=clock, cache=cache)
+    client.join_refresh_queue()
+    return client
 
 
 def test_a_miss_is_queued_once_and_nothing_is_fetched(blog, web, clock, shared):
     queue = Queue()
     luv = web_client(web, clock, shared, queue)
-    assert [luv.cached("HTTPS://Jaden.Example") for _ in range(50)] == [None] * 50
+    assert [luv.cached_latest("HTTPS://Jaden.Example") for _ in range(50)] == [None] * 50
     luv.close()
     assert queue.sites == [SITE]  # normalised, once
     assert queue.threads and not queue.threads & {threading.current_thread().name}
@@ -67,14 +70,14 @@ def test_one_refresh_is_queued_per_site_across_clients_until_it_is_done(blog, we
     queues = [Queue(), Queue()]
     clients = [web_client(web, clock, shared, queue) for queue in queues]
     for luv in clients:
-        luv.cached(SITE)
+        luv.cached_latest(SITE)
         luv.close()
     assert queues[0].sites + queues[1].sites == [SITE]  # the second found it claimed
     worker(web, clock, shared).refresh(SITE)  # the worker's write ends the claim
-    assert clients[0].cached(SITE).title == "Post 9"
+    assert clients[0].cached_latest(SITE).title == "Post 9"
     clock.now += clients[0].freshness.posts_ttl + 1  # stale: queued again, served meanwhile
     later = web_client(web, clock, shared, queues[1])
-    assert later.cached(SITE).title == "Post 9"
+    assert later.cached_latest(SITE).title == "Post 9"
     later.close()
     assert queues[1].sites == [SITE]
 
@@ -86,10 +89,10 @@ def test_stale_lookups_queue_instead_of_fetching_and_fresh_ones_queue_nothing(
     fetched = len(web.urls())
     queue = Queue()
     luv = web_client(web, clock, shared, queue)
-    assert luv.latest(SITE).title == "Post 9" and luv.cached(SITE).title == "Post 9"
+    assert luv.latest(SITE).title == "Post 9" and luv.cached_latest(SITE).title == "Post 9"
     clock.now += luv.freshness.posts_ttl + 1
     assert luv.latest(SITE).title == "Post 9"
-    assert luv.lookup_cached(SITE).posts[0].title == "Post 9"
+    assert luv.lookup_if_cached(SITE).posts[0].title == "Post 9"
     luv.close()
     assert queue.sites == [SITE]
     assert len(web.urls()) == fetched
@@ -99,7 +102,7 @@ def test_a_remembered_failure_is_not_queued_again(web, clock, shared):
     worker(web, clock, shared).lookup("https://down.example/")  # nothing answers
     queue = Queue()
     luv = web_client(web, clock, shared, queue)
-    assert luv.cached("https://down.example/") is None
+    assert luv.cached_latest("https://down.example/") is None
     luv.close()
     assert queue.sites == []
 
@@ -110,12 +113,12 @@ def test_a_broker_that_fails_is_logged_and_the_claim_given_up(blog, web, clock, 
 
     failing = web_client(web, clock, shared, down)
     with caplog.at_level(logging.WARNING, logger="commentluv"):
-        assert failing.cached(SITE) is None
+        assert failing.cached_latest(SITE) is None
         failing.close()
     assert "queueing a refresh of https://jaden.example/ failed (ConnectionError" in caplog.text
     queue = Queue()
     other = web_client(web, clock, shared, queue)
-    other.cached(SITE)
+    other.cached_latest(SITE)
     other.close()
     assert queue.sites == [SITE]
 
@@ -124,8 +127,8 @@ def test_reads_are_counted_in_the_process_and_written_in_one_batch(blog, web, cl
     worker(web, clock, shared).warm([SITE, "https://b.example/"])
     luv = web_client(web, clock, shared, Queue())
     for _ in range(1000):
-        luv.cached(SITE)
-    luv.lookup_cached("https://b.example/")
+        luv.cached_latest(SITE)
+    luv.lookup_if_cached("https://b.example/")
     assert shared.count_writes == []  # not one write per read
     luv.close()
     assert shared.count_writes == [{SITE: 1000, "https://b.example/": 1}]
@@ -145,7 +148,7 @@ def test_claim_due_refreshes_gives_the_most_read_sites_about_to_go_stale_once(we
     luv = web_client(web, clock, shared, Queue())
     for site, reads in zip(sites, [2, 5, 0, 1], strict=True):
         for _ in range(reads):
-            luv.cached(site)
+            luv.cached_latest(site)
     luv.close()
     ttl = luv.freshness.posts_ttl
     assert luv.claim_due_refreshes(ttl - 60) == []  # none stale within the next ttl - 60 s
@@ -158,10 +161,36 @@ def test_claim_due_refreshes_gives_the_most_read_sites_about_to_go_stale_once(we
 
 def test_without_a_refresher_reads_are_neither_counted_nor_queued(blog, web, clock, shared):
     luv = worker(web, clock, shared)
-    assert luv.cached(SITE) is None
+    assert luv.cached_latest(SITE) is None
     luv.refresh(SITE)
     for _ in range(10):
-        luv.cached(SITE)
+        luv.cached_latest(SITE)
     luv.close()
     assert shared.count_writes == []
     assert luv.claim_due_refreshes(luv.freshness.posts_ttl + 1) == []
+
+
+class CallLog(MemoryCache):
+    """A memory cache that records every call made to it, by method name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if callable(attribute) and not name.startswith("_"):
+            super().__getattribute__("calls").append(name)
+        return attribute
+
+
+def test_a_client_without_a_refresher_does_no_queue_work_on_a_lookup(blog, web):
+    # The index of sites by freshness and the queued-refresh claims are the task queue's:
+    # a plain client pays one read, the fetch lock (add, get, delete) and one write.
+    cache = CallLog()
+    client = CommentLuv(transport=web.transport, cache=cache)
+    assert client.lookup(SITE).ok
+    assert sorted(cache.calls) == ["add", "delete", "get", "get", "get", "set"]
+    cache.calls.clear()
+    assert client.lookup(SITE).cached
+    assert cache.calls == ["get"]

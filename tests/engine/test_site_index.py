@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 
 from commentluv import Freshness, NotFound, Post
-from commentluv._engine.store import INDEX, SiteStore
+from commentluv._engine.queue import INDEX, RefreshQueue
+from commentluv._engine.store import SiteStore
 from commentluv.cache import IndexCache, MemoryCache
 from commentluv.cache.redis import RedisCache
 from commentluv.cache.sqlite import SQLiteCache
@@ -135,7 +136,8 @@ class Clock:
 
 @pytest.fixture
 def store(indexed):
-    return SiteStore(indexed, Freshness(posts_ttl=600, stale_ttl=600, feed_ttl=0), Clock())
+    freshness, clock = Freshness(posts_ttl=600, stale_ttl=600, feed_ttl=0), Clock()
+    return SiteStore(indexed, freshness, clock, queue=RefreshQueue(indexed, freshness, clock))
 
 
 def write(store, site):
@@ -147,34 +149,34 @@ def test_the_store_files_each_written_site_by_when_it_goes_stale(store):
     write(store, "https://a.example/")
     write(store, "https://b.example/")
     for _ in range(3):
-        store.count_view("https://b.example/")
-    store.count_view("https://a.example/")
-    store.flush_views()
-    assert store.due(599, 10) == []  # fresh for 600 s
-    assert store.due(601, 10) == ["https://b.example/", "https://a.example/"]
+        store.queue.count_view("https://b.example/")
+    store.queue.count_view("https://a.example/")
+    store.queue.flush_views()
+    assert store.queue.due(599, 10) == []  # fresh for 600 s
+    assert store.queue.due(601, 10) == ["https://b.example/", "https://a.example/"]
     entry = store.read("https://a.example/")
     store.extend("https://a.example/", entry, 3600)  # a 304: fresh for longer, reads reset
-    assert store.due(601, 10) == ["https://b.example/"]
+    assert store.queue.due(601, 10) == ["https://b.example/"]
     store.write_failure("https://b.example/", NotFound("HTTP 404", status=404))
     assert store.cache.index_due(INDEX, NOW + 10_000, 10) == []  # a failure leaves the index
 
 
 def test_sites_whose_entries_expired_are_dropped_from_the_index(store):
     write(store, "https://a.example/")
-    store.count_view("https://a.example/")
-    store.flush_views()
+    store.queue.count_view("https://a.example/")
+    store.queue.flush_views()
     store.clock.now += 600 + 1200 + 1  # past fresh_until + entry_ttl
-    assert store.due(60, 10) == []
+    assert store.queue.due(60, 10) == []
     write(store, "https://a.example/")  # filed again, uncounted
-    store.count_view("https://a.example/")
-    store.flush_views()
-    assert store.due(601, 10) == ["https://a.example/"]
+    store.queue.count_view("https://a.example/")
+    store.queue.flush_views()
+    assert store.queue.due(601, 10) == ["https://a.example/"]
 
 
 def test_a_claim_holds_until_the_site_is_written(store):
-    assert store.claim_refresh("https://a.example/")
-    assert not store.claim_refresh("https://a.example/")
+    assert store.queue.claim("https://a.example/")
+    assert not store.queue.claim("https://a.example/")
     write(store, "https://a.example/")
-    assert store.claim_refresh("https://a.example/")
-    store.release_claim("https://a.example/")
-    assert store.claim_refresh("https://a.example/")
+    assert store.queue.claim("https://a.example/")
+    store.queue.release("https://a.example/")
+    assert store.queue.claim("https://a.example/")

@@ -126,13 +126,13 @@ def test_renders_queue_one_refresh_per_site_and_a_worker_fills_the_shared_cache(
     workers("one")
     # Two web processes, rendering every site over and over: nothing is fetched in them.
     web = [reader(redis, refresher=tasks.refresh_site.delay) for _ in range(2)]
-    assert [luv.cached(url) for luv in web for url in urls] == [None] * 8
+    assert [luv.cached_latest(url) for luv in web for url in urls] == [None] * 8
 
     def rendered() -> bool:
-        return all(luv.cached(url) is not None for luv in web for url in urls)
+        return all(luv.cached_latest(url) is not None for luv in web for url in urls)
 
     wait_for(rendered, 30, lambda: str(site.paths()))
-    assert [web[0].cached(url).title for url in urls] == [f"Post of b{n}" for n in range(4)]
+    assert [web[0].cached_latest(url).title for url in urls] == [f"Post of b{n}" for n in range(4)]
     # One refresh per site (page and feed), however many renders and processes saw the miss.
     assert sorted(site.paths()) == sorted(p for n in range(4) for p in (f"/b{n}/", f"/b{n}/feed/"))
     for luv in web:
@@ -147,10 +147,10 @@ def test_a_worker_killed_mid_batch_loses_nothing(site, redis, workers):
     wait_for(lambda: site.paths(), 30, first.text)  # its first chunk is being fetched
     first.kill()
     luv = reader(redis)
-    cut_short = [url for url in urls if luv.cached(url) is None]
+    cut_short = [url for url in urls if luv.cached_latest(url) is None]
     assert len(cut_short) == len(urls)  # killed before any site of the chunk was cached
     workers("second")
-    wait_for(lambda: all(luv.cached(url) for url in urls), 60, lambda: str(site.paths()))
+    wait_for(lambda: all(luv.cached_latest(url) for url in urls), 60, lambda: str(site.paths()))
     # The killed chunk ran again (its sites fetched twice), and no message is left behind.
     assert max(site.paths().count(f"/b{n}/") for n in range(len(urls))) == 2
     with app.connection_for_read() as connection:
@@ -166,11 +166,11 @@ def test_beat_rewarms_the_sites_that_are_read_before_they_go_stale(site, redis, 
     workers("beat", beat=True, posts_ttl=4, rewarm_every=0.5)
     tasks.warm_sites.delay([read_often, read_once, unread])
     plain = reader(redis)  # reads nothing counts: no refresher
-    wait_for(lambda: all(plain.cached(u) for u in (read_often, read_once, unread)), 30, str)
+    wait_for(lambda: all(plain.cached_latest(u) for u in (read_often, read_once, unread)), 30, str)
     luv = reader(redis, refresher=tasks.refresh_site.delay)
     for _ in range(5):
-        luv.cached(read_often)
-    luv.cached(read_once)
+        luv.cached_latest(read_often)
+    luv.cached_latest(read_once)
     luv.close()  # the reads are flushed to the index
 
     def feed_fetches(url: str) -> int:

@@ -278,7 +278,7 @@ def test_a_bug_is_a_500_json_never_a_traceback(luv, blog, wsgi, caplog, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("a bug with /secret/path in it")
 
-    monkeypatch.setattr(luv, "lookup_cached", broken)
+    monkeypatch.setattr(luv, "lookup_if_cached", broken)
     with caplog.at_level(logging.ERROR, logger="commentluv"):
         answer = wsgi(app, "/recent", {"url": blog.site})
     assert (answer.status, answer.json["error"]["kind"]) == (500, "internal_error")

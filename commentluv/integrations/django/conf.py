@@ -32,13 +32,12 @@ from django.utils.module_loading import import_string
 from ...cache import MemoryCache
 from ...cache.django import DjangoCache
 from ...client import CommentLuv
-from ...formatting import Format, validate_style
+from ...formatting import Format, as_format, validate_style
 from ...web import CommentFormApp, make_app
 from ..common import derive_secret
 
 __all__ = ["Settings", "client", "comment_model_label", "dofollow", "service", "settings"]
 
-_FORMATS: Mapping[str, Format] = {"html": "html", "text": "text", "markdown": "markdown"}
 _DOFOLLOW = ("never", "always", "registered")
 
 
@@ -63,8 +62,10 @@ class Settings:
         if unknown:
             raise ImproperlyConfigured(f"unknown COMMENTLUV settings: {', '.join(unknown)}")
         values = {names[key]: value for key, value in raw.items()}
-        if values.get("format", "html") not in _FORMATS:
-            raise ImproperlyConfigured(f"COMMENTLUV FORMAT must be one of {', '.join(_FORMATS)}")
+        try:
+            values["format"] = as_format(values.get("format", "html"))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"COMMENTLUV FORMAT: {exc}") from None
         for key in ("allowed_origins", "trusted_proxies"):
             values[key] = tuple(values.get(key, ()))
         values["client_options"] = MappingProxyType(dict(values.get("client_options", {})))

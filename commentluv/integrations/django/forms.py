@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django_comments.forms import CommentForm
 
-from ..common import script_tag
+from ..common import LINK_FIELD, TOKEN_FIELD, script_tag
 
 __all__ = ["CommentLuvCommentForm", "CommentLuvFormMixin", "ScriptedHiddenInput"]
 
@@ -39,17 +39,24 @@ class ScriptedHiddenInput(forms.HiddenInput):
         return mark_safe(field + script_tag(endpoint, url_field="url", name_field="name"))  # noqa: S308
 
 
-class CommentLuvFormMixin(forms.Form):
-    """The chosen link and the service's token (the names the widget and the receivers use:
-    ``receivers.LINK_FIELD``, ``receivers.TOKEN_FIELD``). Both are only hints: the receivers check
-    them with ``verify_choice`` before anything is stored."""
-
-    commentluv_link = forms.CharField(
-        required=False, max_length=2048, widget=forms.HiddenInput, label=""
-    )
-    commentluv_token = forms.CharField(
-        required=False, max_length=512, widget=ScriptedHiddenInput, label=""
-    )
+# Built with type(): the fields are named by the one home of their names (Django reads a
+# form's fields from its class attributes, which a class statement can only spell out).
+CommentLuvFormMixin: Any = type(
+    "CommentLuvFormMixin",
+    (forms.Form,),
+    {
+        "__module__": __name__,
+        "__doc__": """The chosen link and the service's token (the names the widget and the
+        receivers use: ``common.LINK_FIELD``, ``common.TOKEN_FIELD``). Both are only hints: the
+        receivers check them with ``verify_choice`` before anything is stored.""",
+        LINK_FIELD: forms.CharField(
+            required=False, max_length=2048, widget=forms.HiddenInput, label=""
+        ),
+        TOKEN_FIELD: forms.CharField(
+            required=False, max_length=512, widget=ScriptedHiddenInput, label=""
+        ),
+    },
+)
 
 
 class CommentLuvCommentForm(CommentLuvFormMixin, CommentForm):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..common import pick_post
+from ..common import LINK_FIELD, TOKEN_FIELD, pick_post
 from . import conf
 
 __all__ = ["LINK_FIELD", "TOKEN_FIELD", "pick_backlink", "store_backlink"]
@@ -14,8 +14,6 @@ __all__ = ["LINK_FIELD", "TOKEN_FIELD", "pick_backlink", "store_backlink"]
 logger = logging.getLogger("commentluv")
 
 # The widget's hidden fields (commentluv.js: data-link-field, data-token-field).
-LINK_FIELD = "commentluv_link"
-TOKEN_FIELD = "commentluv_token"  # noqa: S105 (a field's name, not a password)
 # Where the picked post waits on the comment between the two signals.
 _PICKED = "commentluv_picked"
 

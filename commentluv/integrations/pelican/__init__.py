@@ -40,8 +40,7 @@ from markupsafe import Markup
 from ...cache.sqlite import SQLiteCache
 from ...client import CommentLuv
 from ...formatting import format_backlink, validate_style
-from ...models import LookupResult, Post
-from ..common import post_at
+from ...models import LookupResult, Post, latest_as_of
 
 __all__ = ["Backlink", "FileComment", "add_backlinks", "register"]
 
@@ -174,7 +173,7 @@ def _with_backlink(
 ) -> FileComment:
     if result is None or not result.posts:
         return comment
-    dated = post_at(result.posts, comment.date)
+    dated = latest_as_of(result.posts, comment.date)
     post = dated or result.posts[0]
     line = format_backlink(post, comment.author, style=style, fmt="html", dofollow=dofollow)
     backlink = Backlink(

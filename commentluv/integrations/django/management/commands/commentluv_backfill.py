@@ -12,9 +12,10 @@ from typing import Any
 import django_comments
 from django.core.management.base import BaseCommand, CommandParser
 
-from commentluv.integrations.common import Picked, post_at
+from commentluv.integrations.common import Picked
 from commentluv.integrations.django import conf
 from commentluv.integrations.django.models import Backlink
+from commentluv.models import latest_as_of
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             )
             for comment in batch:
                 posts = results[comment.user_url].posts
-                post = post_at(posts, comment.submit_date) or (posts[0] if posts else None)
+                post = latest_as_of(posts, comment.submit_date) or (posts[0] if posts else None)
                 if post is not None:
                     Backlink.objects.update_or_create(
                         comment=comment, defaults=Backlink.fields_for(Picked(post, "latest"))
