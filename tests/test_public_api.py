@@ -293,14 +293,14 @@ def test_the_layering_contracts_hold(monkeypatch):
     assert lint_imports(no_cache=True, no_logo=True) == 0
 
 
-def test_the_readme_configuration_example_shows_the_real_defaults():
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index(
+def test_the_documented_configuration_example_shows_the_real_defaults():
+    page = (PACKAGE.parent / "docs" / "guide" / "library.md").read_text(encoding="utf-8")
+    start = page.index(
         "from commentluv import AddressPolicy, CommentLuv, Freshness, Limits, Timeouts"
     )
-    block = readme[start : readme.index("luv.backlink(", start)]
+    block = page[start : page.index("```", start)]
     namespace: dict[str, object] = {}
-    exec(block, namespace)  # the README's own code, as a reader would paste it
+    exec(block, namespace)  # the page's own code, as a reader would paste it
     luv = namespace["luv"]
     assert isinstance(luv, CommentLuv)
     default = CommentLuv()
