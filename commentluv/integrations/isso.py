@@ -71,7 +71,7 @@ class BacklinkAppender:
             line = format_backlink(result.posts[0], name, style=self.style, fmt="markdown")
             data["text"] = f"{str(data.get('text') or '').rstrip()}\n\n{line}"
         except Exception:
-            logger.exception("commentluv: adding a backlink failed; the comment goes on without")
+            logger.exception("adding a backlink failed; the comment goes on without")
 
 
 def attach(
