@@ -22,8 +22,13 @@ from typing import Any
 
 from commentluv import CommentLuv, MockResponse, MockTransport, Request
 
-_PAGE = '<html><head><link rel="alternate" type="application/rss+xml" href="{site}feed/"></head></html>'
-_ITEM = "<item><title>Post {n}</title><link>{site}{n}/</link><pubDate>{day:02d} Nov 2026 10:00:00 +0000</pubDate></item>"
+_PAGE = (
+    '<html><head><link rel="alternate" type="application/rss+xml" href="{site}feed/"></head></html>'
+)
+_ITEM = (
+    "<item><title>Post {n}</title><link>{site}{n}/</link>"
+    "<pubDate>{day:02d} Nov 2026 10:00:00 +0000</pubDate></item>"
+)
 
 
 def _answer(request: Request) -> MockResponse:
@@ -68,7 +73,8 @@ def walk(url: str = "https://walk.example/") -> list[str]:
         result = client.lookup(url)
     finally:
         sys.setprofile(None)
-    assert result.ok and not result.cached, result
+    if not result.ok or result.cached:
+        raise RuntimeError(f"the traced lookup was not a cold one: {result}")
     client.close()
     return steps
 
