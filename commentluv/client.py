@@ -20,6 +20,7 @@ from ._engine.refresh import BackgroundRefreshes
 from ._engine.singleflight import SingleFlight
 from ._engine.store import FailedEntry, SiteEntry, SiteStore
 from ._net.deadline import Deadline, Watchdog
+from ._shared.text import counted
 from ._shared.urls import normalize_site_url
 from ._version import __version__
 from .cache import Cache, MemoryCache
@@ -411,7 +412,7 @@ class CommentLuv:
             )
             kept = self._store.extend(site, known, self.freshness.error_ttl)
             return kept.posts(), kept.fresh_until
-        logger.info("%s: feed %s, %d requests", site, fetched.feed_url, fetched.requests)
+        logger.info("%s: feed %s, %s", site, fetched.feed_url, counted(fetched.requests, "request"))
         if fetched.not_modified and known is not None:
             kept = self._store.extend(site, known, self.freshness.posts_ttl)
             return kept.posts(), kept.fresh_until

@@ -12,7 +12,6 @@ newest on its date. Offline: the commenters' site is the bundled sample blog on 
 
 from __future__ import annotations
 
-import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -90,9 +89,7 @@ def build(folder: Path, site_url: str, output: Path | None = None, **settings: o
 
 
 def main(argv: list[str]) -> int:
-    args = example_arguments(
-        argv, __doc__, check="build, print the page, exit", level=logging.WARNING
-    )
+    args = example_arguments(argv, __doc__, check="build, print the page, exit")
     with tempfile.TemporaryDirectory() as folder, serve_sample_site() as sample_url:
         if args.check:
             output = build(Path(folder), sample_url)

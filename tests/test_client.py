@@ -441,3 +441,18 @@ def test_a_cache_hit_starts_no_thread(blog, clock):
         luv.latest(blog.url)
     assert threading.active_count() == before
     luv.close()
+
+
+def test_the_lookup_log_counts_its_requests_in_words(luv, web, caplog):
+    h_feed = (
+        '<html><body><div class="h-entry"><a class="u-url p-name" href="/p1/">One</a>'
+        '<time class="dt-published" datetime="2026-11-20">20 Nov</time></div></body></html>'
+    )
+    web.get(SITE, h_feed)
+    web.get(FEED, rss("Two"), content_type="application/rss+xml")
+    web.get("https://feeds.example/", HOME.replace("/feed/", FEED))
+    with caplog.at_level(logging.INFO, logger="commentluv"):
+        assert luv.lookup(SITE).ok  # the page alone: its h-entry
+        assert luv.lookup("https://feeds.example/").ok  # the page, then its feed
+    assert f"{SITE}: feed {SITE}, 1 request" in caplog.messages
+    assert "https://feeds.example/: feed https://jaden.example/feed/, 2 requests" in caplog.messages

@@ -298,17 +298,38 @@ def test_the_layering_contracts_hold():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_readme_configuration_example_shows_the_real_defaults():
-    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index(
+def test_the_documented_configuration_example_shows_the_real_defaults():
+    page = (PACKAGE.parent / "docs" / "guide" / "library.md").read_text(encoding="utf-8")
+    start = page.index(
         "from commentluv import AddressPolicy, CommentLuv, Freshness, Limits, Timeouts"
     )
-    block = readme[start : readme.index("luv.backlink(", start)]
+    block = page[start : page.index("```", start)]
     namespace: dict[str, object] = {}
-    exec(block, namespace)  # the README's own code, as a reader would paste it
+    exec(block, namespace)  # the page's own code, as a reader would paste it
     luv = namespace["luv"]
     assert isinstance(luv, CommentLuv)
     default = CommentLuv()
     for group in ("timeouts", "limits", "freshness", "policy"):
         assert getattr(luv, group) == getattr(default, group), group
     assert luv.user_agent == default.user_agent
+
+
+def test_log_messages_leave_the_prefix_to_the_logger_name():
+    # Every record goes to the "commentluv" logger, whose name a format's %(name)s already
+    # shows: a message starting "commentluv:" prints it twice.
+    import ast
+
+    doubled = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "logger"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).startswith("commentluv:")
+            ):
+                doubled.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert doubled == []

@@ -92,7 +92,11 @@ _PRIVATE_HINT = (
     "allow it with allowed_networks= (CLI: --allow-network CIDR) or allow_private_hosts=True"
     " (CLI: --allow-private-hosts)"
 )
-_PORT_HINT = "allow it with allowed_ports= or allow_private_hosts=True (CLI: --allow-private-hosts)"
+_PORT_HINT = (
+    "allow it with AddressPolicy(allowed_ports=...) (the command line has no port option),"
+    " or allow_private_hosts=True (CLI: --allow-private-hosts), which allows every port and"
+    " private addresses too"
+)
 _NAMED_ONLY_HINT = "link-local and cloud metadata addresses need allowed_networks= naming them"
 
 
@@ -137,12 +141,16 @@ class AddressPolicy:
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})", url=url)
         if parts.username is not None or parts.password is not None:
             raise InvalidURL("URLs with a user name or password are not accepted", url=url)
+        # The host before the port: for a refused address, allowing its port would not help,
+        # so the message names what would.
+        self._check_host(canonical_host(parts.hostname or ""), url=url)
         if not self.allow_private_hosts:
             default_port = 443 if scheme == "https" else 80
             port = parts.port or default_port
             if port != default_port and port not in self.allowed_ports:
                 raise BlockedURL(f"port {port} is not allowed: {_PORT_HINT}", url=url)
-        host = canonical_host(parts.hostname or "")
+
+    def _check_host(self, host: str, *, url: str) -> None:
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:

@@ -16,7 +16,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["clean_text", "strip_tags", "truncate_words"]
+__all__ = ["clean_text", "counted", "strip_tags", "truncate_words"]
 
 ELLIPSIS = "…"
 
@@ -139,3 +139,8 @@ def _drop_if_opening(run: re.Match[str]) -> str:
     """A run of "<" before a letter, "!", "?" or "/" would still open a tag: drop it all."""
     following = run.string[run.end() : run.end() + 1]
     return "" if following and following in _TAG_START_CHARS else run.group()
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and its noun, singular for one: ``1 request``, ``2 requests``, ``0 sites``."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .._shared.text import counted
 from ..backfill import Columns, InputError, StateMismatch, backfill, read_comments, read_state_info
 from ..backfill.models import MAX_PER_HOST, Progress, Summary
 from ..backfill.readers import InputFormat, detect_format
@@ -100,7 +101,8 @@ def _backfill(args: argparse.Namespace, fmt: InputFormat, state: Path, client: C
             done = run.summary
             print(
                 f"{PREFIX} interrupted after {done.sites_looked_up + done.sites_resumed} of "
-                f"{done.sites} sites; the progress is kept in {state}: add --resume to go on",
+                f"{counted(done.sites, 'site')}; the progress is kept in {state}: "
+                "add --resume to go on",
                 file=sys.stderr,
             )
             return EXIT_INTERRUPTED
@@ -129,7 +131,7 @@ def _write_outputs(args: argparse.Namespace, run: BackfillRun) -> str:
     else:
         count = save_results(run.results(), args.output, output_fmt)
         where = args.output
-    said = f"wrote {count} results to {where}"
+    said = f"wrote {counted(count, 'result')} to {where}"
     if args.wxr_out is not None:
         added = write_wxr(args.input, args.wxr_out, run.results())
         said += f", and {args.wxr_out} with {added} commentluv meta"
@@ -139,7 +141,8 @@ def _write_outputs(args: argparse.Namespace, run: BackfillRun) -> str:
 def summary_lines(summary: Summary) -> list[str]:
     """The summary, as the command prints it."""
     sites = (
-        f"{summary.comments} comments, {summary.sites} sites: {summary.sites_looked_up} "
+        f"{counted(summary.comments, 'comment')}, {counted(summary.sites, 'site')}: "
+        f"{summary.sites_looked_up} "
         f"looked up ({summary.sites_cached} answered from the cache)"
     )
     if summary.sites_resumed:
@@ -294,14 +297,14 @@ class _Lines:
             return
         self.last = now
         if progress.phase == "reading":
-            line = f"read {progress.comments} comments"
+            line = f"read {counted(progress.comments, 'comment')}"
         elif started:
             left = progress.sites_total - progress.sites_done
-            line = f"{left} of {progress.sites_total} sites to look up"
+            line = f"{left} of {counted(progress.sites_total, 'site')} to look up"
         else:
             line = (
-                f"{progress.sites_done}/{progress.sites_total} sites, "
-                f"{progress.comments} comments, {progress.elapsed:.0f} s"
+                f"{progress.sites_done}/{counted(progress.sites_total, 'site')}, "
+                f"{counted(progress.comments, 'comment')}, {progress.elapsed:.0f} s"
             )
         print(f"{PREFIX} {line}", file=sys.stderr, flush=True)
 

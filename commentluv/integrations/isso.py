@@ -79,7 +79,7 @@ class BacklinkAppender:
             line = format_backlink(post, name, style=self.style, fmt="markdown")
             data["text"] = f"{str(data.get('text') or '').rstrip()}\n\n{line}"
         except Exception:
-            logger.exception("commentluv: adding a backlink failed; the comment goes on without")
+            logger.exception("adding a backlink failed; the comment goes on without")
 
     def _chosen(self, website: str) -> Post | None:
         choice = self.choices.take(website) if self.choices is not None else None

@@ -350,3 +350,24 @@ def test_resume_after_the_input_changed_is_refused(tmp_path, site, capsys):
 def test_the_default_state_file_goes_once_the_run_is_done(tmp_path, site, capsys, cache_home):
     assert run(capsys, export(tmp_path, site), "--allow-private-hosts", "-q")[0] == 0
     assert list((cache_home / "commentluv" / "backfill").iterdir()) == []
+
+
+def test_the_summary_counts_in_words():
+    from commentluv.backfill.models import Summary
+
+    one = Summary(comments=1, sites=1, sites_looked_up=1, sites_cached=1, seconds=2.0)
+    assert backfill_command.summary_lines(one) == [
+        "1 comment, 1 site: 1 looked up (1 answered from the cache); 2.0 s, 0.5 sites/s"
+    ]
+    two = Summary(comments=2, sites=2, sites_looked_up=0, sites_resumed=2, seconds=1.0)
+    assert backfill_command.summary_lines(two)[0].startswith(
+        "2 comments, 2 sites: 0 looked up (0 answered from the cache), 2 done by the earlier run"
+    )
+
+
+def test_the_closing_line_counts_in_words(tmp_path, capsys):
+    comments = tmp_path / "comments.jsonl"
+    comments.write_text(json.dumps({"id": "1", "author": "Ann", "url": ""}) + "\n")
+    output = tmp_path / "out.jsonl"
+    assert main(["backfill", str(comments), "-o", str(output), "--no-cache"]) == 0
+    assert f"wrote 1 result to {output}" in capsys.readouterr().err

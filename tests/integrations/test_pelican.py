@@ -80,3 +80,14 @@ def test_the_example_runs_offline_with_one_command():
     result = check_example("pelican_site")
     assert result.stdout.count('<p class="backlink">') == 2
     assert "no backlink for 'http://127.0.0.1:9/'" in result.stderr
+
+
+def test_a_missing_backlink_is_logged_at_info_once_prefixed(tmp_path, sample_url, caplog):
+    caplog.set_level("INFO", logger="commentluv")
+    example.build(tmp_path, sample_url)
+    missing = [r for r in caplog.records if "no backlink for" in r.getMessage()]
+    assert missing, "the comment whose site is not there is logged"
+    # INFO, as documented; the logger's name is the prefix, never the message's own.
+    assert {r.levelname for r in missing} == {"INFO"}
+    assert all(r.name == "commentluv" or r.name.startswith("commentluv.") for r in missing)
+    assert not any(r.getMessage().startswith("commentluv:") for r in missing)

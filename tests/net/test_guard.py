@@ -90,11 +90,24 @@ def test_allow_private_hosts_lifts_address_and_port_rules():
 
 def test_refusals_say_which_option_allows_the_target():
     strict = AddressPolicy()
+    # A public host on another port: allowed_ports= opens it (the library's only; the CLI
+    # has no port option), or --allow-private-hosts, which opens every port.
     with pytest.raises(BlockedURL) as caught:
-        strict.check_url("http://127.0.0.1:8765/")
+        strict.check_url("http://93.184.216.34:8765/")
     assert "port 8765 is not allowed" in caught.value.message
     assert "allowed_ports=" in caught.value.message
     assert "--allow-private-hosts" in caught.value.message
+    AddressPolicy(allowed_ports=frozenset({8765})).check_url("http://93.184.216.34:8765/")
+    # A loopback or internal target on another port: the address is what is refused, and
+    # allowed_ports= would not let it through, so the message does not suggest it.
+    for url in ("http://127.0.0.1:8765/", "http://localhost:8765/", "http://[::1]:8765/"):
+        with pytest.raises(BlockedURL) as caught:
+            strict.check_url(url)
+        assert "allowed_ports" not in caught.value.message
+        assert "--allow-private-hosts" in caught.value.message
+        with pytest.raises(BlockedURL):
+            AddressPolicy(allowed_ports=frozenset({8765})).check_url(url)
+        AddressPolicy(allow_private_hosts=True).check_url(url)
     for url in ("http://localhost/", "http://10.0.0.1/"):
         with pytest.raises(BlockedURL) as caught:
             strict.check_url(url)

@@ -33,7 +33,7 @@ class ScriptedHiddenInput(forms.HiddenInput):
         try:
             endpoint = reverse("commentluv:root")
         except NoReverseMatch:
-            logger.warning("commentluv: the service's URLs are not included; no widget")
+            logger.warning("the service's URLs are not included; no widget")
             return field
         # script_tag escapes every attribute value.
         return mark_safe(field + script_tag(endpoint, url_field="url", name_field="name"))  # noqa: S308

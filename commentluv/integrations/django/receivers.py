@@ -33,7 +33,7 @@ def pick_backlink(sender: Any, comment: Any, request: Any, **kwargs: Any) -> Non
         )
         setattr(comment, _PICKED, picked)
     except Exception:
-        logger.exception("commentluv: picking a backlink failed; the comment goes on without")
+        logger.exception("picking a backlink failed; the comment goes on without")
 
 
 def store_backlink(sender: Any, comment: Any, request: Any, **kwargs: Any) -> None:
@@ -50,4 +50,4 @@ def store_backlink(sender: Any, comment: Any, request: Any, **kwargs: Any) -> No
         with transaction.atomic():
             Backlink.objects.update_or_create(comment=comment, defaults=Backlink.fields_for(picked))
     except Exception:
-        logger.exception("commentluv: storing the backlink of comment %s failed", comment.pk)
+        logger.exception("storing the backlink of comment %s failed", comment.pk)

@@ -127,7 +127,7 @@ def _read_comments(generator: Any, folder: Path, settings: Mapping[str, Any]) ->
         try:
             content, metadata = reader.read(str(path))
         except Exception:
-            logger.exception("commentluv: cannot read the comment %s", path)
+            logger.exception("cannot read the comment %s", path)
             continue
         date = metadata.get("date")
         if isinstance(date, datetime) and date.tzinfo is None and zone:
@@ -164,7 +164,7 @@ def _look_up(sites: Iterable[str], settings: Mapping[str, Any]) -> dict[str, Loo
         results = list(pool.map(lambda url: luv.lookup(url, limit, timeout=timeout), unique))
     for url, result in zip(unique, results, strict=True):
         if result.error is not None:
-            logger.warning("commentluv: no backlink for %.200r: %s", url, result.error)
+            logger.info("no backlink for %.200r: %s", url, result.error)
     return dict(zip(unique, results, strict=True))
 
 

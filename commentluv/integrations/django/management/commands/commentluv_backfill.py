@@ -34,7 +34,7 @@ class Command(BaseCommand):
             .order_by("pk")
         )
         total, done, filled, last = pending.count(), 0, 0, None
-        self.stdout.write(f"{total} comments without a backlink")
+        self.stdout.write(f"comments without a backlink: {total}")
         while True:
             after = pending if last is None else pending.filter(pk__gt=last)
             batch = list(after[:batch_size])
@@ -52,5 +52,5 @@ class Command(BaseCommand):
                     )
                     filled += 1
             done, last = done + len(batch), batch[-1].pk
-            self.stdout.write(f"{done}/{total} comments, {filled} backlinks")
-        self.stdout.write(self.style.SUCCESS(f"done: {filled} backlinks for {done} comments"))
+            self.stdout.write(f"comments {done}/{total}, backlinks {filled}")
+        self.stdout.write(self.style.SUCCESS(f"done: comments {done}, backlinks {filled}"))
