@@ -179,7 +179,8 @@ class BackfillOptions:
     (``fallback="latest"`` takes the latest when there is none); ``jobs`` lookups run at
     once overall, at most ``per_host`` (1 or 2) on one host, starting at least ``delay``
     seconds apart on that host; ``style`` is a :func:`~commentluv.format_backlink` style;
-    ``include_unapproved`` also looks up pending, spam and trashed comments.
+    ``include_unapproved`` also looks up pending, spam and trashed comments; ``refresh``
+    looks every site up again, whatever the cache holds (remembered failures too).
     """
 
     as_of: AsOf = "now"
@@ -189,6 +190,7 @@ class BackfillOptions:
     delay: float = 0.0
     style: str = "card"
     include_unapproved: bool = False
+    refresh: bool = False
 
     def __post_init__(self) -> None:
         if self.as_of not in get_args(AsOf):
