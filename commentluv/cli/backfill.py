@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from ..backfill import Columns, InputError, StateMismatch, backfill, read_comments, read_state_info
 from ..backfill.models import MAX_PER_HOST, Progress, Summary
@@ -243,8 +243,16 @@ def _parser() -> argparse.ArgumentParser:
             "input or the state file cannot be used, 2 on usage errors, 130 when interrupted."
         ),
     )
-    parser.add_argument("input", type=Path, metavar="INPUT", help="WXR, CSV or JSON Lines file")
-    parser.add_argument("--format", choices=("wxr", "csv", "jsonl"), help="default: by extension")
+    parser.add_argument(
+        "input",
+        type=Path,
+        metavar="INPUT",
+        help="a WordPress (WXR), Blogger (classic or Takeout), Movable Type/TypePad, CSV or"
+        " JSON Lines export",
+    )
+    parser.add_argument(
+        "--format", choices=get_args(InputFormat), help="default: by its name and start"
+    )
     for field in ("name", "url", "date", "id"):
         parser.add_argument(
             f"--{field}-column", metavar="COLUMN", help=f"CSV column of the {field}"

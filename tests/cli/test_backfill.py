@@ -25,7 +25,16 @@ import pytest
 from commentluv.backfill import read_state_info
 from commentluv.cli import backfill as backfill_command
 from commentluv.cli import main
-from tests.support.backfill import cl_data, loopback_blog, wxr, wxr_comment
+from tests.support.backfill import (
+    blogger_entry,
+    blogger_export,
+    cl_data,
+    loopback_blog,
+    mt_comment,
+    mt_entry,
+    wxr,
+    wxr_comment,
+)
 from tests.support.loopback import Route
 
 
@@ -456,3 +465,42 @@ def test_refresh_looks_up_again_what_the_cache_remembers(tmp_path, site, capsys)
     status, out, err = run(capsys, path, "--allow-private-hosts", "--refresh")
     assert status == 0 and records(out)["1"]["outcome"] == "ok"
     assert "1 looked up (0 answered from the cache)" in err
+
+
+# Blogger and Movable Type inputs
+
+
+@pytest.mark.parametrize("shape", ["classic", "takeout", "mt"])
+def test_blogger_and_movable_type_exports_end_to_end(tmp_path, site, capsys, shape):
+    ann, bob = loopback_blog(site, "/ann"), loopback_blog(site, "/bob")
+    if shape == "mt":
+        path = tmp_path / "export.txt"
+        path.write_text(
+            mt_entry("One", [mt_comment("Ann", ann, "11/12/2026 08:00:00 PM")])
+            + mt_entry("Two", [mt_comment("Bob", bob, "11/25/2026 09:30:00 AM")]),
+            encoding="utf-8",
+        )
+    else:
+        takeout = shape == "takeout"
+        path = tmp_path / ("feed.atom" if takeout else "blog-11-30-2026.xml")
+        entries = [
+            blogger_entry(1, "post", "Owner", takeout=takeout),
+            blogger_entry(2, "comment", "Ann", ann, "2026-11-12T20:00:00Z", takeout=takeout),
+            blogger_entry(3, "comment", "Bob", bob, "2026-11-25T09:30:00Z", takeout=takeout),
+        ]
+        if takeout:
+            spam = blogger_entry(4, "comment", "S", bob, takeout=True, status="SPAM")
+            gone = blogger_entry(5, "comment", "G", ann, takeout=True, status="DELETED")
+            entries += [spam, gone]
+        path.write_text(blogger_export(entries, takeout=takeout), encoding="utf-8")
+    status, out, err = run(
+        capsys, path, "--allow-private-hosts", "--as-of", "comment-date", "--output-format", "csv"
+    )
+    assert status == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    got = [(row["author"], row["outcome"], row["title"]) for row in rows]
+    expected = [("Ann", "ok", "Second post"), ("Bob", "ok", "Third post")]
+    if shape == "takeout":
+        expected.append(("S", "unapproved", ""))  # spam: not looked up; deleted: left out
+    assert got == expected
+    assert "2 sites: 2 looked up" in err
