@@ -7,7 +7,7 @@ Two shapes, both read:
   comments, settings and the template are all ``<entry>`` elements told apart by their kind,
   ``<category scheme="http://schemas.google.com/g/2005#kind"
   term="http://schemas.google.com/blogger/2008/kind#comment"/>``; a comment points at its post
-  with ``<thr:in-reply-to ref="..."/>``, and one its author removed carries
+  with ``<thr:in-reply-to ref="..."/>`` (the post's entry id), and one its author removed carries
   ``<gd:extendedProperty name="blogger.contentRemoved" value="true"/>``;
 - Google Takeout's ``feed.atom``: ``<blogger:type>COMMENT</blogger:type>``,
   ``<blogger:parent>`` (the post) and ``<blogger:status>`` (``LIVE`` once published) in the
@@ -38,6 +38,7 @@ _TAKEOUT = "{http://schemas.google.com/blogger/2018}"
 _GDATA_PROPERTY = "{http://schemas.google.com/g/2005}extendedProperty"
 _KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 _COMMENT_KIND = "http://schemas.google.com/blogger/2008/kind#comment"
+_IN_REPLY_TO = "{http://purl.org/syndication/thread/1.0}in-reply-to"
 _PUBLISHED = "LIVE"
 _REMOVED = frozenset({"DELETED", "SOFT_TRASHED", "TRASHED"})
 
@@ -70,9 +71,12 @@ def _comment_fields(entry: Any) -> dict[str, Any] | None:
             return None
         status = (status or _PUBLISHED).strip().upper()
         removed = status in _REMOVED
+        on_post = entry.findtext(f"{_TAKEOUT}parent")
     else:  # classic
         if not _is_classic_comment(entry):
             return None
+        reply_to = entry.find(_IN_REPLY_TO)
+        on_post = None if reply_to is None else reply_to.get("ref")
         removed = any(
             prop.get("name") == "blogger.contentRemoved" and prop.get("value") == "true"
             for prop in entry.iterchildren(_GDATA_PROPERTY)
@@ -84,6 +88,7 @@ def _comment_fields(entry: Any) -> dict[str, Any] | None:
         "url": None if author is None else author.findtext(f"{_ATOM}uri"),
         "date": entry.findtext(f"{_ATOM}published") or entry.findtext(f"{_ATOM}updated"),
         "approved": status in (None, _PUBLISHED),
+        "on_post": on_post,
         "removed": removed,
     }
 

@@ -7,7 +7,8 @@ five (``-----``). A ``COMMENT:`` section starts with its fields, one ``KEY: valu
 local time, taken as UTC), then the comment's text; a ``PING:`` section (a TrackBack) has
 ``TITLE``, ``URL``, ``IP``, ``BLOG NAME``, ``DATE``. Nothing but those fields is kept, so an
 export of any size takes the memory of one line at most; a field line over 1 MB is refused.
-Comments have no ids in this format: each is named by its number in the file (from 1).
+Comments have no ids in this format: each is named by its number in the file (from 1), and
+carries its entry's ``BASENAME`` (else its ``TITLE``) as ``on_post``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _FIELDS: dict[str, dict[str, str | None]] = {
     "COMMENT": {"AUTHOR": "author", "URL": "url", "DATE": "date", "EMAIL": None, "IP": None},
     "PING": {"BLOG NAME": "author", "URL": "url", "DATE": "date", "TITLE": None, "IP": None},
 }
+_ENTRY_NAMES = ("BASENAME", "TITLE")  # what names an entry, first found wins
 _DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S")
 _MAX_LINE = 1024 * 1024
 
@@ -40,36 +42,77 @@ def read_movable_type(path: str | os.PathLike[str]) -> Iterator[Comment]:
     """The comments (and TrackBacks, as ``comment_type="trackback"``) of a Movable Type or
     TypePad export, in file order. Raises :class:`~commentluv.backfill.InputError` for a
     file that is not UTF-8, or a field line over 1 MB."""
-    number = 0
-    section: str | None = None  # None right after a separator: the next line names it
-    head: dict[str, str] | None = None  # a comment's or a ping's fields, until its text
+    reader = _Reader(path)
     with open(path, encoding="utf-8-sig") as file:
         for line_number, line in _lines(file, path):
-            if line in (_SECTION_END, _ENTRY_END):
-                if section is not None and head is not None:  # a comment without text
-                    number += 1
-                    yield _comment(section, head, number)
-                section, head = None, None
-            elif section is not None and head is not None:
-                if line is None:
-                    raise InputError(
-                        f"a field line longer than {_MAX_LINE} characters",
-                        path=path,
-                        line=line_number,
-                    )
-                key, colon, value = line.partition(":")
-                if colon and key.strip().upper() in _FIELDS[section]:
-                    head[key.strip().upper()] = value.strip()
-                else:  # the text starts: nothing more to keep
-                    number += 1
-                    yield _comment(section, head, number)
-                    head = None
-            elif section is None and line and line.strip():
-                section = line.strip().rstrip(":").upper()
-                head = {} if section in _FIELDS else None
-    if section is not None and head is not None:  # a file cut short after a comment's head
-        number += 1
-        yield _comment(section, head, number)
+            comment = reader.read(line_number, line)
+            if comment is not None:
+                yield comment
+    comment = reader.read(None, _SECTION_END)  # a file cut short after a comment's fields
+    if comment is not None:
+        yield comment
+
+
+class _Reader:
+    """Where a read is in the file, fed one line at a time."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+        self.count = 0
+        self.section: str | None = None  # None right after a separator: the next line names it
+        self.fields: dict[str, str] | None = None  # a comment's or a ping's, until its text
+        self.entry: dict[str, str] = {}  # the fields of the entry's head that name it
+        self.in_entry_head = True  # an entry's first section is its head of fields
+
+    def read(self, number: int | None, line: str | None) -> Comment | None:
+        """The comment that ``line`` (None: one too long to keep) completes, if any."""
+        if line in (_SECTION_END, _ENTRY_END):
+            done = self._comment()
+            self.section, self.fields = None, None
+            self.in_entry_head = line == _ENTRY_END
+            if self.in_entry_head:
+                self.entry = {}
+            return done
+        if self.fields is not None:
+            if line is None:
+                raise InputError(
+                    f"a field line longer than {_MAX_LINE} characters", path=self.path, line=number
+                )
+            key, value = _field(line)
+            if key in _FIELDS[self.section or ""]:
+                self.fields[key] = value
+                return None
+            done = self._comment()  # the text starts: nothing more to keep
+            self.fields = None
+            return done
+        if line is None or not line.strip():
+            return None
+        if self.in_entry_head:
+            key, value = _field(line)
+            if key in _ENTRY_NAMES:
+                self.entry.setdefault(key, value)
+        elif self.section is None:
+            self.section = line.strip().rstrip(":").upper()
+            self.fields = {} if self.section in _FIELDS else None
+        return None
+
+    def _comment(self) -> Comment | None:
+        if self.section not in _FIELDS or self.fields is None:
+            return None
+        self.count += 1
+        names = _FIELDS[self.section]
+        values = {names[key] or "": value for key, value in self.fields.items() if names[key]}
+        date = parse_mt_date(values.pop("date", ""))
+        values["date"] = date.isoformat() if date else ""
+        values["type"] = "trackback" if self.section == "PING" else ""
+        values["on_post"] = next((self.entry[key] for key in _ENTRY_NAMES if key in self.entry), "")
+        return comment_from_fields(values, default_id=str(self.count))
+
+
+def _field(line: str) -> tuple[str, str]:
+    """(KEY, value) of a ``KEY: value`` line; ("", "") for any other line."""
+    key, colon, value = line.partition(":")
+    return (key.strip().upper(), value.strip()) if colon else ("", "")
 
 
 def parse_mt_date(text: str) -> datetime | None:
@@ -84,18 +127,6 @@ def parse_mt_date(text: str) -> datetime | None:
     if text:
         logger.info("unreadable comment date %r: taken as unknown", text[:40])
     return None
-
-
-def _comment(section: str, fields: dict[str, str], number: int) -> Comment:
-    values: dict[str, str] = {}
-    for key, value in fields.items():
-        name = _FIELDS[section][key]
-        if name is not None:
-            values[name] = value
-    date = parse_mt_date(values.pop("date", ""))
-    values["date"] = date.isoformat() if date else ""
-    values["type"] = "trackback" if section == "PING" else ""
-    return comment_from_fields(values, default_id=str(number))
 
 
 def _lines(file: TextIO, path: str | os.PathLike[str]) -> Iterator[tuple[int, str | None]]:

@@ -123,5 +123,6 @@ def _result(
         url=comment.url,
         site=site,
         outcome=outcome,
+        on_post=comment.on_post,
         **fields,
     )

@@ -59,11 +59,13 @@ _CANDIDATES: Mapping[str, tuple[str, ...]] = {
     "approved": ("approved", "comment_approved"),
     "type": ("type", "comment_type"),
     "cl_data": ("cl_data",),
+    "on_post": ("on_post", "post_id", "comment_post_id"),
 }
 _MAX_LINE = 1024 * 1024  # one JSON Lines record; a longer line is refused, not read whole
 _SNIFF_BYTES = 8192
 # The first element of an XML file (after the prolog), and the first line of a Movable Type
 # export (an entry's first field, ``AUTHOR: ...``, ``TITLE: ...``) followed by a section end.
+_XML_COMMENT_RE = re.compile(rb"<!--.*?-->", re.DOTALL)
 _ROOT_RE = re.compile(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
 _MT_RE = re.compile(r"\A\s*[A-Z][A-Z ]{1,30}:[^\n]*\n(?:.*\n)*?-----\r?\n")
 _TITLE_MAX_LENGTH = 200
@@ -113,7 +115,7 @@ def _sniffed(path: str | os.PathLike[str]) -> InputFormat | None:
             start = file.read(_SNIFF_BYTES)
     except OSError:
         return None  # not there (yet): the name decides
-    root = _ROOT_RE.search(start)
+    root = _ROOT_RE.search(_XML_COMMENT_RE.sub(b"", start))
     if root is not None and root.group(1) in (b"feed", b"rss"):
         return "blogger" if root.group(1) == b"feed" else "wxr"
     text = start.decode("utf-8-sig", "replace")
@@ -192,7 +194,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[Comment]:
 
 def comment_from_fields(fields: Mapping[str, Any], *, default_id: str) -> Comment:
     """A :class:`Comment` from raw fields (``id``, ``author``, ``url``, ``date``,
-    ``approved``, ``type``, ``cl_data``; any may be missing); ``default_id`` (a row or
+    ``approved``, ``type``, ``cl_data``, ``on_post``; any may be missing); ``default_id`` (a row or
     line number) names a comment without an id."""
     url = _text(fields.get("url"))
     return Comment(
@@ -203,6 +205,7 @@ def comment_from_fields(fields: Mapping[str, Any], *, default_id: str) -> Commen
         approved=_approved(fields.get("approved")),
         comment_type=_text(fields.get("type")).lower(),
         historical=_historical_from(fields.get("cl_data"), url),
+        on_post=_text(fields.get("on_post")),
     )
 
 

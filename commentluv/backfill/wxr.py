@@ -47,13 +47,20 @@ def read_wxr(path: str | os.PathLike[str]) -> Iterator[Comment]:
     """The comments of a WXR file, in document order. Raises :class:`InputError` for a
     malformed or refused document (at the point where it is found)."""
     number = 0
+    post_id: str | None = None  # the <wp:post_id> of the item being read
     # Only the elements asked for come up to Python (lxml filters the rest in C).
-    for _, element in safe_iterparse(path, ("end",), tag=("{*}comment", "item")):
+    tags = ("{*}comment", "{*}post_id", "item")
+    for _, element in safe_iterparse(path, ("end",), tag=tags):
+        name = _wp_name(element.tag)
         if element.tag == "item":
+            post_id = None
             let_go(element)
-        elif _wp_name(element.tag) == "comment":
+        elif name == "post_id" and element.getparent().tag == "item":
+            post_id = element.text
+        elif name == "comment":
             number += 1
-            yield comment_from_fields(_comment_fields(element), default_id=str(number))
+            fields = {**_comment_fields(element), "on_post": post_id}
+            yield comment_from_fields(fields, default_id=str(number))
             let_go(element)
 
 

@@ -240,7 +240,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit status: 0 when every comment has its result (backlink or not), 1 when the "
-            "input or the state file cannot be used, 2 on usage errors, 130 when interrupted."
+            "input or the state file cannot be used, 2 on usage errors, 130 when interrupted "
+            "(Ctrl-C; the progress is kept for --resume), 141 when the reader of the output "
+            "went away."
         ),
     )
     parser.add_argument(

@@ -12,6 +12,7 @@ from tests.support import FIXTURES
 
 CLASSIC = FIXTURES / "backfill" / "blogger-classic.xml"
 TAKEOUT = FIXTURES / "backfill" / "blogger-takeout.atom"
+POST = "tag:blogger.com,1999:blog-7001.post-100"  # the post every sample comment is on
 
 
 def at(text, hours=0):
@@ -27,6 +28,7 @@ def test_the_classic_export_reads_the_comments_of_posts_and_nothing_else():
             author="Ann",
             url="http://ann.example/",
             date=at("2009-05-15T08:00:00", -7),
+            on_post=POST,
         ),
         Comment(
             # A Blogger profile rather than a blog: looked up all the same.
@@ -34,12 +36,14 @@ def test_the_classic_export_reads_the_comments_of_posts_and_nothing_else():
             author="Bob",
             url="http://www.blogger.com/profile/98765432109876543210",
             date=at("2009-06-01T21:10:00", 2),
+            on_post=POST,
         ),
         Comment(
             id="tag:blogger.com,1999:blog-7001.post-104",
             author="Anonymous",
             url="",
             date=at("2009-06-03T12:00:00", -7),
+            on_post=POST,
         ),
     ]
 
@@ -54,6 +58,7 @@ def test_the_takeout_export_reads_the_same_comments_and_marks_spam_unapproved(ca
         ("105", "Anonymous", "", True),
     ]
     assert comments[0].date == at("2009-05-15T15:00:00")
+    assert {c.on_post for c in comments} == {POST}
     assert "1 removed comments left out" in caplog.text  # Cy's DELETED one
 
 

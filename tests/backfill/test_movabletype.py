@@ -8,26 +8,34 @@ import pytest
 from commentluv.backfill import Comment, InputError, detect_format, read_movable_type
 from commentluv.backfill.movabletype import parse_mt_date
 from tests.support import FIXTURES
-from tests.support.backfill import when
+from tests.support.backfill import mt_comment, mt_entry, when
 
 SAMPLE = FIXTURES / "backfill" / "movabletype.txt"
 
 
 def test_the_comments_of_every_entry_with_their_fields_and_numbers():
     comments = list(read_movable_type(SAMPLE))
+    first, second = "oolong_at_altitude", "second_steeping"  # each entry's BASENAME
     assert comments == [
-        Comment("1", "Ann", "http://ann.example/", when("2009-05-15 08:00")),
-        Comment("2", "Bob", "bob.example", when("2009-06-01 21:10")),
-        Comment("3", "Anonymous", "", when("2009-06-03 12:00")),
+        Comment("1", "Ann", "http://ann.example/", when("2009-05-15 08:00"), on_post=first),
+        Comment("2", "Bob", "bob.example", when("2009-06-01 21:10"), on_post=first),
+        Comment("3", "Anonymous", "", when("2009-06-03 12:00"), on_post=first),
         Comment(
             "4",
             "The Roundup",
             "http://roundup.example/2009/06/tea/",
             when("2009-06-04 07:30"),
             comment_type="trackback",  # a TrackBack: not a comment, never looked up
+            on_post=first,
         ),
-        Comment("5", "Ann", "http://ann.example/", when("2009-07-02 00:15")),
+        Comment("5", "Ann", "http://ann.example/", when("2009-07-02 00:15"), on_post=second),
     ]
+
+
+def test_an_entry_without_a_basename_is_named_by_its_title(tmp_path):
+    path = tmp_path / "e.txt"
+    path.write_text(mt_entry("Hello & welcome", [mt_comment("A", "a.example")]), encoding="utf-8")
+    assert [c.on_post for c in read_movable_type(path)] == ["Hello & welcome"]
 
 
 @pytest.mark.parametrize(

@@ -503,4 +503,8 @@ def test_blogger_and_movable_type_exports_end_to_end(tmp_path, site, capsys, sha
     if shape == "takeout":
         expected.append(("S", "unapproved", ""))  # spam: not looked up; deleted: left out
     assert got == expected
+    # Each result names the post its comment was left on.
+    post = "tag:blogger.com,1999:blog-1.post-1"
+    on_posts = ["One", "Two"] if shape == "mt" else [post] * len(rows)
+    assert [row["on_post"] for row in rows] == on_posts
     assert "2 sites: 2 looked up" in err
