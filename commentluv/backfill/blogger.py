@@ -40,7 +40,9 @@ _KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 _COMMENT_KIND = "http://schemas.google.com/blogger/2008/kind#comment"
 _IN_REPLY_TO = "{http://purl.org/syndication/thread/1.0}in-reply-to"
 _PUBLISHED = "LIVE"
-_REMOVED = frozenset({"DELETED", "SOFT_TRASHED", "TRASHED"})
+# The statuses of a comment that is gone: the Blogger API calls a comment whose content was
+# removed "emptied"; the others are what trashed and deleted items are called.
+_REMOVED = frozenset({"EMPTIED", "DELETED", "SOFT_TRASHED", "TRASHED"})
 
 
 def read_blogger(path: str | os.PathLike[str]) -> Iterator[Comment]:
