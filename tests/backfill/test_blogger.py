@@ -9,6 +9,7 @@ import pytest
 
 from commentluv.backfill import Comment, InputError, detect_format, read_blogger, read_comments
 from tests.support import FIXTURES
+from tests.support.backfill import blogger_entry, blogger_export
 
 CLASSIC = FIXTURES / "backfill" / "blogger-classic.xml"
 TAKEOUT = FIXTURES / "backfill" / "blogger-takeout.atom"
@@ -102,3 +103,25 @@ def test_malformed_atom_is_an_input_error_with_the_line(tmp_path):
     path.write_text(TAKEOUT.read_text(encoding="utf-8")[:1500], encoding="utf-8")
     with pytest.raises(InputError, match=r"cut\.atom:\d+: not well-formed XML"):
         list(read_blogger(path))
+
+
+@pytest.mark.parametrize(
+    ("status", "read_as"),
+    [
+        ("LIVE", "approved"),
+        ("SPAM", "unapproved"),
+        ("PENDING", "unapproved"),
+        ("EMPTIED", "left out"),
+        ("DELETED", "left out"),
+        ("SOFT_TRASHED", "left out"),
+    ],
+)
+def test_takeout_comment_statuses(tmp_path, status, read_as):
+    entry = blogger_entry(2, "comment", "Ann", "http://ann.example/", takeout=True, status=status)
+    path = tmp_path / "feed.atom"
+    path.write_text(blogger_export([entry], takeout=True), encoding="utf-8")
+    comments = list(read_blogger(path))
+    if read_as == "left out":
+        assert comments == []
+    else:
+        assert [c.approved for c in comments] == [read_as == "approved"]
