@@ -273,8 +273,11 @@ class BackfillRun:
             # in flight are cut off and their answers dropped (the sites stay pending), and
             # the threads have ended before the state or the client's cache can be closed.
             pool.shutdown(wait=False, cancel_futures=True)
-            if in_flight:
+            # Again until they have all ended: a lookup that had just started may register
+            # after a cancel, and would otherwise run to its own deadline.
+            while not all(future.done() for future in in_flight):
                 self._client.cancel_lookups()
+                wait(in_flight, timeout=_STOP_CHECK)
             pool.shutdown(wait=True)
 
     def _lookup(self, site: str) -> LookupResult:
