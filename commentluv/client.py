@@ -9,9 +9,9 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,7 +25,7 @@ from ._shared.urls import normalize_site_url
 from ._version import __version__
 from .cache import Cache, MemoryCache
 from .config import SHORTHANDS, AddressPolicy, Freshness, Limits, Timeouts, merge
-from .errors import CommentLuvError, InvalidURL
+from .errors import CommentLuvError, InvalidURL, LookupCancelled
 from .formatting import Format, format_backlink, validate_style
 from .models import ChoiceCheck, LookupResult, Post
 from .tokens import MAX_CHOICES, ChoiceSigner
@@ -111,6 +111,9 @@ class CommentLuv:
         self._fetcher_lock = threading.Lock()
         # One thread for the deadlines of all this client's lookups, started on first use.
         self._watchdog = Watchdog()
+        # The deadlines of the network lookups running now, for cancel_lookups().
+        self._running: set[Deadline] = set()
+        self._running_lock = threading.Lock()
         self.choice_signer = ChoiceSigner(choice_secret) if choice_secret is not None else None
 
     @property
@@ -125,6 +128,18 @@ class CommentLuv:
             if self._fetcher_instance is not None and self._transport is None:
                 self._fetcher_instance.close()
         self._watchdog.close()
+
+    def cancel_lookups(self) -> int:
+        """Cut off every network lookup this client is running now (a batch stopping on
+        Ctrl-C): their sockets are shut down and each returns a :class:`LookupCancelled`
+        error at once. Nothing a cancelled lookup learnt is cached, not even a failure: the
+        interrupt says nothing about the site. Lookups started later run as usual. Returns how
+        many were cut off."""
+        with self._running_lock:
+            running = list(self._running)
+        for deadline in running:
+            deadline.cancel()
+        return len(running)
 
     def __enter__(self) -> CommentLuv:
         return self
@@ -367,8 +382,21 @@ class CommentLuv:
         self._behind.refresh(site)
         return True
 
+    @contextmanager
+    def _running_lookup(self, deadline: Deadline) -> Iterator[None]:
+        with self._running_lock:
+            self._running.add(deadline)
+        try:
+            yield
+        finally:
+            with self._running_lock:
+                self._running.discard(deadline)
+
     def _fetch(self, site: str, seconds: float, *, force: bool) -> LookupResult:
-        with Deadline(seconds, watchdog=self._watchdog) as deadline:
+        with (
+            Deadline(seconds, watchdog=self._watchdog) as deadline,
+            self._running_lookup(deadline),
+        ):
             lock = (
                 nullcontext(False)
                 if force
@@ -403,6 +431,8 @@ class CommentLuv:
         try:
             fetched = fetch_site(self._fetcher, self.limits, site, feed, deadline)
         except CommentLuvError as exc:
+            if deadline.cancelled:
+                raise LookupCancelled("the lookup was cancelled", url=site) from exc
             if known is None:
                 self._store.write_failure(site, exc)
                 raise

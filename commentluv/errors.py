@@ -17,8 +17,10 @@ Each class has exactly one kind::
     │   ├── NotFound                     not_found     404 or 410
     │   └── ChallengePage                challenge     an anti-bot challenge page answered
     ├── FeedNotFound                     no_feed       the site answered; no feed was found
-    └── FeedError                        bad_feed      a feed was found but is unusable
-        └── NoPosts                      no_posts      the feed has no usable entries
+    ├── FeedError                        bad_feed      a feed was found but is unusable
+    │   └── NoPosts                      no_posts      the feed has no usable entries
+    └── LookupCancelled                  cancelled     the lookup was cut off by its caller
+                                                       (never cached: says nothing of the site)
 
 :func:`error_from_dict` rebuilds an error from :meth:`CommentLuvError.to_dict` (cached
 failures are stored that way); its kind→class table is built from the classes themselves.
@@ -39,6 +41,7 @@ __all__ = [
     "FetchTimeout",
     "HTTPStatusError",
     "InvalidURL",
+    "LookupCancelled",
     "NoPosts",
     "NotFound",
     "ResponseTooLarge",
@@ -166,6 +169,13 @@ class NoPosts(FeedError):
     """The feed parsed but holds no usable entries."""
 
     kind = "no_posts"
+
+
+class LookupCancelled(CommentLuvError):
+    """The lookup was cut off by :meth:`~commentluv.CommentLuv.cancel_lookups` (a backfill
+    interrupted with Ctrl-C): it says nothing about the site, so it is never cached."""
+
+    kind = "cancelled"
 
 
 def _classes(root: type[CommentLuvError]) -> list[type[CommentLuvError]]:

@@ -3,6 +3,8 @@ URL into a temporary copy of a sample input (where it says ``{{SAMPLE_SITE}}``) 
 
 python examples/backfill_demo.py examples/backfill/comments.wxr [commentluv backfill options]
 python examples/backfill_demo.py examples/backfill/comments.csv --as-of comment-date
+python examples/backfill_demo.py examples/backfill/comments.atom --as-of comment-date
+python examples/backfill_demo.py examples/backfill/comments-movabletype.txt -o links.csv
 """
 
 from __future__ import annotations

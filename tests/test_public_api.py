@@ -49,6 +49,7 @@ PUBLIC_NAMES = [
     "HTTPTransport",
     "InvalidURL",
     "Limits",
+    "LookupCancelled",
     "LookupResult",
     "MemoryCache",
     "MockResponse",
@@ -165,7 +166,7 @@ def _error_classes():
 def test_every_error_class_has_a_kind_of_its_own_and_round_trips():
     classes = _error_classes()
     kinds = [cls.kind for cls in classes]
-    assert len(kinds) == len(set(kinds)) == 13
+    assert len(kinds) == len(set(kinds)) == 14
     for cls in classes:
         error = (
             cls("m", url="u", status=500)

@@ -153,7 +153,7 @@ def test_a_short_secret_is_refused():
         CommentLuv(choice_secret="hunter2")
 
 
-def test_lookup_cached_never_waits_for_the_network(luv, blog, web):
+def test_lookup_if_cached_never_waits_for_the_network(luv, blog, web):
     assert luv.lookup_if_cached(blog.site) is None
     assert web.requests == []
     luv.recent(blog.site)
@@ -162,7 +162,7 @@ def test_lookup_cached_never_waits_for_the_network(luv, blog, web):
     assert result.fresh_until == NOW + luv.freshness.posts_ttl
 
 
-def test_lookup_cached_gives_remembered_failures_and_bad_urls(luv, web):
+def test_lookup_if_cached_gives_remembered_failures_and_bad_urls(luv, web):
     web.get("https://down.example/", error=FetchError("the connection was refused"))
     luv.lookup("https://down.example/")
     remembered = luv.lookup_if_cached("https://down.example/")
@@ -171,7 +171,7 @@ def test_lookup_cached_gives_remembered_failures_and_bad_urls(luv, web):
     assert luv.lookup_if_cached("ftp://x.example/").error.kind == "invalid_url"
 
 
-def test_lookup_cached_serves_stale_posts_and_refreshes_behind(web, blog, clock):
+def test_lookup_if_cached_serves_stale_posts_and_refreshes_behind(web, blog, clock):
     with CommentLuv(transport=web.transport, clock=clock, cache=MemoryCache(timer=clock)) as luv:
         luv.recent(blog.site)
         clock.now += luv.freshness.posts_ttl + 1

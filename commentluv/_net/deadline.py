@@ -38,6 +38,7 @@ class Deadline:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._expired = False
+        self._cancelled = False
         self._watchdog = watchdog  # shared by a client's lookups; else a timer of its own
         self._timer: threading.Timer | None = None
         self._scheduled = False
@@ -50,6 +51,11 @@ class Deadline:
     @property
     def expired(self) -> bool:
         return self._expired or self.remaining() <= 0
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called: the lookup ran out because it was cut off."""
+        return self._cancelled
 
     @property
     def closed(self) -> bool:
@@ -92,6 +98,12 @@ class Deadline:
             sockets, self._sockets = self._sockets, set()
         for sock in sockets:
             _shutdown(sock)
+
+    def cancel(self) -> None:
+        """End the lookup now, as if its time had run out, and remember why (see
+        :attr:`cancelled`): its owner has given up on it."""
+        self._cancelled = True
+        self.fire()
 
     def close(self) -> None:
         """Stop the watchdog (the lookup is over)."""

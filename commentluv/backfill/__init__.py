@@ -10,8 +10,10 @@
             save_results(run.results(), "backlinks.jsonl")  # in input order
             print(run.summary)
 
-Comments come from a WordPress export (:func:`read_wxr`), CSV (:func:`read_csv`) or JSON
-Lines (:func:`read_jsonl`), streamed. A comment that carries the original plugin's
+Comments come from a WordPress export (:func:`read_wxr`), a Blogger export (classic or
+Google Takeout, :func:`read_blogger`), a Movable Type or TypePad export
+(:func:`read_movable_type`), CSV (:func:`read_csv`) or JSON Lines (:func:`read_jsonl`),
+streamed. A comment that carries the original plugin's
 ``cl_data`` keeps that backlink (``chosen="historical"``); the others are grouped by site and
 each site is looked up once. :func:`write_wxr` writes a copy of the export with the results
 added as comment meta. ``commentluv backfill`` is the command-line face of all this.
@@ -20,8 +22,9 @@ added as comment meta. ``commentluv backfill`` is the command-line face of all t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from .blogger import read_blogger
 from .engine import BackfillRun, backfill
 from .models import (
     MAX_PER_HOST,
@@ -36,6 +39,7 @@ from .models import (
     Progress,
     Summary,
 )
+from .movabletype import read_movable_type
 from .readers import Columns, InputError, InputFormat, detect_format, read_csv, read_jsonl
 from .state import StateInfo, StateMismatch, read_state_info
 from .writers import OutputFormat, output_format_for, save_results, write_results
@@ -64,9 +68,11 @@ __all__ = [
     "backfill",
     "detect_format",
     "output_format_for",
+    "read_blogger",
     "read_comments",
     "read_csv",
     "read_jsonl",
+    "read_movable_type",
     "read_state_info",
     "read_wxr",
     "save_results",
@@ -83,8 +89,14 @@ def read_comments(
     """The comments of the file at ``path`` in the format ``fmt`` (default: the one its
     name says, see :func:`detect_format`); ``columns`` is for CSV only."""
     fmt = fmt or detect_format(path)
-    if fmt == "wxr":
-        return read_wxr(path)
     if fmt == "csv":
         return read_csv(path, columns)
-    return read_jsonl(path)
+    return _READERS[fmt](path)
+
+
+_READERS: dict[str, Callable[[str | os.PathLike[str]], Iterator[Comment]]] = {
+    "wxr": read_wxr,
+    "blogger": read_blogger,
+    "mt": read_movable_type,
+    "jsonl": read_jsonl,
+}

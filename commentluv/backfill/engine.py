@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING
 
-from ..errors import CommentLuvError
+from ..errors import CommentLuvError, LookupCancelled
 from ..models import LookupResult
 from .models import (
     MAX_PER_HOST,
@@ -39,6 +39,7 @@ __all__ = ["BackfillRun", "backfill"]
 logger = logging.getLogger("commentluv")
 
 _BATCH = 1000  # comments recorded per transaction while reading the input
+_STOP_CHECK = 0.1  # seconds between looks at stop() while waiting for lookups
 
 
 def backfill(
@@ -52,6 +53,7 @@ def backfill(
     delay: float = 0.0,
     style: str = "card",
     include_unapproved: bool = False,
+    refresh: bool = False,
     state: str | os.PathLike[str] | None = None,
     resume: bool = False,
     source: str = "",
@@ -71,7 +73,8 @@ def backfill(
     their results are yielded first. ``source`` names the input (a path, a size, a date);
     resuming with another ``source`` or other result-changing options raises
     :class:`~commentluv.backfill.StateMismatch`. ``progress`` is called with a
-    :class:`Progress` now and then, in the iterating thread.
+    :class:`Progress` now and then, in the iterating thread. :meth:`BackfillRun.stop` ends
+    a run early, keeping everything finished for ``resume``.
     """
     options = BackfillOptions(
         as_of=as_of,
@@ -81,6 +84,7 @@ def backfill(
         delay=delay,
         style=style,
         include_unapproved=include_unapproved,
+        refresh=refresh,
     )
     return BackfillRun(comments, client, options, state, resume, source, progress)
 
@@ -89,7 +93,11 @@ class BackfillRun:
     """One backfill: an iterator of results, with the counts so far in :attr:`summary`.
 
     Iterate it from one thread. Use it as a context manager (or call :meth:`close`) to stop
-    the lookups still running and close the state file.
+    the lookups still running and close the state file. :meth:`stop` (from a signal handler
+    or another thread) ends the iteration early, in order: no new lookup starts, the ones in
+    flight are cut off (:meth:`~commentluv.CommentLuv.cancel_lookups`) and not recorded, and
+    :attr:`interrupted` says so. A KeyboardInterrupt in the iterating thread does the same
+    before it propagates.
     """
 
     def __init__(
@@ -118,6 +126,10 @@ class BackfillRun:
         self._errors: Counter[str] = Counter()
         self._chosen: Counter[str] = Counter()
         self._sites: Counter[str] = Counter()  # total, looked_up, cached, resumed
+        # A plain flag, not an Event: stop() may run in a signal handler, which must not
+        # wait for a lock the interrupted thread may hold.
+        self._stop_requested = False
+        self._finished = False
         self._iterator = self._run()
 
     def __iter__(self) -> BackfillRun:
@@ -137,9 +149,20 @@ class BackfillRun:
     ) -> None:
         self.close()
 
+    def stop(self) -> None:
+        """End the run early (see the class docs); safe from a signal handler or another
+        thread. The iteration ends soon after, once the lookups in flight are cut off."""
+        self._stop_requested = True
+
+    @property
+    def interrupted(self) -> bool:
+        """True when the run ended (or is ending) before every comment had its result."""
+        return self._stop_requested and not self._finished
+
     def close(self) -> None:
-        """Stop (lookups in flight finish within their deadline, unused) and close the state
-        file; a temporary state file is removed."""
+        """Stop (lookups in flight are cut off, unused; see :meth:`stop`) and close the state
+        file once they have ended; a temporary state file is removed."""
+        self._stop_requested = True
         self._iterator.close()
         if self._state is not None:
             self._state.close()
@@ -178,38 +201,46 @@ class BackfillRun:
         identity = {"source": self._source, "settings": self.options.result_settings()}
         if state.start(identity, resume=self._resume):
             logger.info("resuming the backfill in %s", self.state_path)
-        else:
-            self._read(state)
+        elif not self._read(state):
+            return
         info = state.info()
         self._sites.update(total=info.sites, resumed=info.sites_done)
         self._report("looking_up")
         # Known already: comments that need no lookup, and the sites an earlier run finished.
         for result in state.results():
+            if self._stop_requested:
+                return
             yield self._counted(result)
         yield from self._look_up(state)
-        self._ended = self._clock()
-        self._report("done")
+        if not self._stop_requested:
+            self._finished = True
+            self._ended = self._clock()
+            self._report("done")
 
-    def _read(self, state: StateFile) -> None:
+    def _read(self, state: StateFile) -> bool:
+        """Record the input's comments; False when stopped first (a resume reads it anew)."""
         batch: list[tuple[int, Comment, str | None, BackfillResult | None]] = []
         count = 0
         for count, comment in enumerate(self._comments, 1):
             site, result = triage(count - 1, comment, self.options)
             batch.append((count - 1, comment, site, result))
             if len(batch) == _BATCH:
+                if self._stop_requested:
+                    return False
                 state.add_comments(batch)
                 batch.clear()
                 self._report("reading", comments=count)
         state.add_comments(batch)
         state.finish_loading()
         self._report("reading", comments=count)
+        return True
 
     def _look_up(self, state: StateFile) -> Iterator[BackfillResult]:
         hosts = _Hosts(state.pending_sites(), self.options.per_host, self.options.delay)
         pool = ThreadPoolExecutor(self.options.jobs, thread_name_prefix="commentluv-backfill")
         in_flight: dict[Future[LookupResult], tuple[str, str]] = {}
         try:
-            while True:
+            while not self._stop_requested:
                 now = self._clock()
                 while len(in_flight) < self.options.jobs:
                     taken = hosts.take(now)
@@ -217,25 +248,45 @@ class BackfillRun:
                         break
                     in_flight[pool.submit(self._lookup, taken[0])] = taken
                 wake = hosts.next_start()
+                if not in_flight and wake is None:
+                    return
+                # Waits are short enough to see stop() soon: a signal handler cannot wake
+                # a thread blocked here without risking a deadlock.
+                timeout = _STOP_CHECK if wake is None else min(_STOP_CHECK, max(0.0, wake - now))
                 if not in_flight:
-                    if wake is None:
-                        return
-                    time.sleep(max(0.0, wake - now))  # only --delay holds every site back
+                    time.sleep(timeout)  # only --delay holds every site back
                     continue
-                timeout = None if wake is None else max(0.0, wake - now)
                 done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
+                if self._stop_requested:
+                    break  # an answer that came with the stop may be the interrupt's doing
                 answers = []
                 for future in done:
                     site, host = in_flight.pop(future)
                     hosts.finished(host)
                     answers.append((site, future.result()))
                 yield from self._fan_out(state, answers)
+        except BaseException:
+            self._stop_requested = True  # a KeyboardInterrupt, or close(): stopping too
+            raise
         finally:
+            # Stopping (stop(), KeyboardInterrupt, close()): nothing new starts, the lookups
+            # in flight are cut off and their answers dropped (the sites stay pending), and
+            # the threads have ended before the state or the client's cache can be closed.
             pool.shutdown(wait=False, cancel_futures=True)
+            # Again until they have all ended: a lookup that had just started may register
+            # after a cancel, and would otherwise run to its own deadline.
+            while not all(future.done() for future in in_flight):
+                self._client.cancel_lookups()
+                wait(in_flight, timeout=_STOP_CHECK)
+            pool.shutdown(wait=True)
 
     def _lookup(self, site: str) -> LookupResult:
+        if self._stop_requested:  # queued before stop(): not worth starting
+            return LookupResult((), LookupCancelled("the backfill is stopping", url=site))
         try:
-            return self._client.lookup(site, self._client.limits.max_stored_posts)
+            return self._client.lookup(
+                site, self._client.limits.max_stored_posts, refresh=self.options.refresh
+            )
         except Exception as exc:
             # A bug must not end a run of hours, nor return on every resume: log, go on.
             logger.exception("looking up %s failed unexpectedly", site)

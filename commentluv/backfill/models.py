@@ -63,6 +63,7 @@ RECORD_FIELDS = (
     "error",
     "message",
     "cached",
+    "on_post",
 )
 # The record fields that are result fields as they are (the others make up the post).
 _PLAIN_FIELDS = tuple(
@@ -74,7 +75,10 @@ _PLAIN_FIELDS = tuple(
 class Comment:
     """One imported comment. ``date`` is timezone-aware (UTC) or None when unknown;
     ``historical`` is the backlink the original plugin recorded (already cleaned), if any;
-    ``comment_type`` is WordPress's (``""`` for a comment, ``pingback``, ``trackback``)."""
+    ``comment_type`` is WordPress's (``""`` for a comment, ``pingback``, ``trackback``);
+    ``on_post`` names the blog post the comment was left on, as the export does (WXR: the
+    post id; Blogger: the post's entry id; Movable Type: the entry's basename, else its
+    title), empty when the input does not say."""
 
     id: str
     author: str
@@ -83,6 +87,7 @@ class Comment:
     approved: bool = True
     comment_type: str = ""
     historical: Post | None = None
+    on_post: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the inverse of :meth:`from_dict`)."""
@@ -94,6 +99,7 @@ class Comment:
             "approved": self.approved,
             "comment_type": self.comment_type,
             "historical": self.historical.to_dict() if self.historical else None,
+            "on_post": self.on_post,
         }
 
     @classmethod
@@ -106,6 +112,7 @@ class Comment:
             approved=data["approved"],
             comment_type=data["comment_type"],
             historical=Post.from_dict(data["historical"]) if data["historical"] else None,
+            on_post=data.get("on_post", ""),  # absent from an older version's state file
         )
 
 
@@ -117,7 +124,8 @@ class BackfillResult:
     URL (None when the comment has no usable URL); ``backlink`` and
     ``backlink_html`` the formatted line (HTML links carry ``rel="nofollow ugc"``);
     ``error``/``message`` the error kind and text when ``outcome`` is ``error``; ``cached``
-    whether the site's answer came from the cache.
+    whether the site's answer came from the cache; ``on_post`` is the comment's (see
+    :class:`Comment`).
     """
 
     index: int
@@ -133,6 +141,7 @@ class BackfillResult:
     error: str | None = None
     message: str | None = None
     cached: bool = False
+    on_post: str = ""
 
     @property
     def ok(self) -> bool:
@@ -157,6 +166,7 @@ class BackfillResult:
             "error": self.error,
             "message": self.message,
             "cached": self.cached,
+            "on_post": self.on_post,
         }
 
     @classmethod
@@ -167,7 +177,8 @@ class BackfillResult:
             post = Post.from_dict(
                 {**record, "feed_url": record["feed_url"] or "", "site_url": record["site"] or ""}
             )
-        fields = {name: record[name] for name in _PLAIN_FIELDS}
+        # A field this version added may be absent from an older version's state file.
+        fields = {name: record[name] for name in _PLAIN_FIELDS if name in record}
         return cls(index=index, post=post, **fields)
 
 
@@ -179,7 +190,8 @@ class BackfillOptions:
     (``fallback="latest"`` takes the latest when there is none); ``jobs`` lookups run at
     once overall, at most ``per_host`` (1 or 2) on one host, starting at least ``delay``
     seconds apart on that host; ``style`` is a :func:`~commentluv.format_backlink` style;
-    ``include_unapproved`` also looks up pending, spam and trashed comments.
+    ``include_unapproved`` also looks up pending, spam and trashed comments; ``refresh``
+    looks every site up again, whatever the cache holds (remembered failures too).
     """
 
     as_of: AsOf = "now"
@@ -189,6 +201,7 @@ class BackfillOptions:
     delay: float = 0.0
     style: str = "card"
     include_unapproved: bool = False
+    refresh: bool = False
 
     def __post_init__(self) -> None:
         if self.as_of not in get_args(AsOf):

@@ -117,5 +117,6 @@ def _result(
         url=comment.url,
         site=site,
         outcome=outcome,
+        on_post=comment.on_post,
         **fields,
     )

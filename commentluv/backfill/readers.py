@@ -1,6 +1,8 @@
-"""Comments from CSV and JSON Lines files, and the rules every reader shares (WXR's reader is
-in :mod:`~commentluv.backfill.wxr`): field names, dates, approval, and the old plugin's
-``cl_data``. Every reader streams: one row in memory at a time.
+"""Comments from CSV and JSON Lines files, and the rules every reader shares (the WXR,
+Blogger and Movable Type readers are in :mod:`~commentluv.backfill.wxr`,
+:mod:`~commentluv.backfill.blogger` and :mod:`~commentluv.backfill.movabletype`): the input
+format, field names, dates, approval, and the old plugin's ``cl_data``. Every reader
+streams: one row in memory at a time.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import csv
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,11 +39,12 @@ __all__ = [
 
 logger = logging.getLogger("commentluv")
 
-InputFormat = Literal["wxr", "csv", "jsonl"]
+InputFormat = Literal["wxr", "blogger", "mt", "csv", "jsonl"]
 
 _SUFFIXES: Mapping[str, InputFormat] = {
     ".xml": "wxr",
     ".wxr": "wxr",
+    ".atom": "blogger",
     ".csv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -55,8 +59,15 @@ _CANDIDATES: Mapping[str, tuple[str, ...]] = {
     "approved": ("approved", "comment_approved"),
     "type": ("type", "comment_type"),
     "cl_data": ("cl_data",),
+    "on_post": ("on_post", "post_id", "comment_post_id"),
 }
 _MAX_LINE = 1024 * 1024  # one JSON Lines record; a longer line is refused, not read whole
+_SNIFF_BYTES = 8192
+# The first element of an XML file (after the prolog), and the first line of a Movable Type
+# export (an entry's first field, ``AUTHOR: ...``, ``TITLE: ...``) followed by a section end.
+_XML_COMMENT_RE = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ROOT_RE = re.compile(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
+_MT_RE = re.compile(r"\A\s*[A-Z][A-Z ]{1,30}:[^\n]*\n(?:.*\n)*?-----\r?\n")
 _TITLE_MAX_LENGTH = 200
 
 
@@ -84,13 +95,31 @@ class Columns:
 
 
 def detect_format(path: str | os.PathLike[str]) -> InputFormat:
-    """The input format its file name says (``.xml``/``.wxr``, ``.csv``, ``.jsonl``/
-    ``.ndjson``/``.json``); raises :class:`InputError` otherwise."""
-    found = _SUFFIXES.get(Path(path).suffix.lower())
+    """The input format the file says: by its name (``.xml``/``.wxr``, ``.atom``,
+    ``.csv``, ``.jsonl``/``.ndjson``/``.json``), and for ``.xml`` and ``.txt`` by its
+    start (an Atom ``<feed>`` is a Blogger export, an ``<rss>`` a WXR one; a text file that
+    opens with ``KEY: value`` lines and a ``-----`` line is a Movable Type export). Raises
+    :class:`InputError` when it cannot tell."""
+    suffix = Path(path).suffix.lower()
+    found = _sniffed(path) if suffix in (".xml", ".txt") else None
+    found = found or _SUFFIXES.get(suffix)
     if found is None:
         choices = ", ".join(get_args(InputFormat))
         raise InputError(f"cannot tell the format from the name: give one of {choices}", path=path)
     return found
+
+
+def _sniffed(path: str | os.PathLike[str]) -> InputFormat | None:
+    try:
+        with open(path, "rb") as file:
+            start = file.read(_SNIFF_BYTES)
+    except OSError:
+        return None  # not there (yet): the name decides
+    root = _ROOT_RE.search(_XML_COMMENT_RE.sub(b"", start))
+    if root is not None and root.group(1) in (b"feed", b"rss"):
+        return "blogger" if root.group(1) == b"feed" else "wxr"
+    text = start.decode("utf-8-sig", "replace")
+    return "mt" if _MT_RE.match(text) else None
 
 
 def read_csv(path: str | os.PathLike[str], columns: Columns | None = None) -> Iterator[Comment]:
@@ -165,7 +194,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[Comment]:
 
 def comment_from_fields(fields: Mapping[str, Any], *, default_id: str) -> Comment:
     """A :class:`Comment` from raw fields (``id``, ``author``, ``url``, ``date``,
-    ``approved``, ``type``, ``cl_data``; any may be missing); ``default_id`` (a row or
+    ``approved``, ``type``, ``cl_data``, ``on_post``; any may be missing); ``default_id`` (a row or
     line number) names a comment without an id."""
     url = _text(fields.get("url"))
     return Comment(
@@ -176,6 +205,7 @@ def comment_from_fields(fields: Mapping[str, Any], *, default_id: str) -> Commen
         approved=_approved(fields.get("approved")),
         comment_type=_text(fields.get("type")).lower(),
         historical=_historical_from(fields.get("cl_data"), url),
+        on_post=_text(fields.get("on_post")),
     )
 
 

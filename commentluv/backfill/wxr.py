@@ -1,10 +1,8 @@
 """WordPress export files (WXR): the comments read out, and a copy written with each
 comment's backlink added as ``commentluv`` comment meta.
 
-Both stream with lxml's ``iterparse``: elements are cleared once read, so a 500 MB export
-takes the memory of its largest post, not of the file. The parse is safe for untrusted
-files: a DOCTYPE (and so any entity declaration) is refused, no entity is expanded, nothing
-is loaded from the network and lxml's size limits stay on. Comments are the
+Both stream (:mod:`~commentluv.backfill.xmlstream`: a 500 MB export takes the memory of its
+largest post, not of the file; DOCTYPEs and entities refused). Comments are the
 ``<wp:comment>`` elements of each ``<item>``, for any WXR version namespace
 (``http://wordpress.org/export/1.x/``).
 """
@@ -23,6 +21,7 @@ from .models import BackfillResult, Comment
 from .phpserial import dumps
 from .readers import InputError, comment_from_fields
 from .writers import atomic_file
+from .xmlstream import let_go, safe_iterparse
 
 __all__ = ["META_KEY", "read_wxr", "write_wxr"]
 
@@ -48,14 +47,21 @@ def read_wxr(path: str | os.PathLike[str]) -> Iterator[Comment]:
     """The comments of a WXR file, in document order. Raises :class:`InputError` for a
     malformed or refused document (at the point where it is found)."""
     number = 0
+    post_id: str | None = None  # the <wp:post_id> of the item being read
     # Only the elements asked for come up to Python (lxml filters the rest in C).
-    for _, element in _parse(path, ("end",), tag=("{*}comment", "item")):
+    tags = ("{*}comment", "{*}post_id", "item")
+    for _, element in safe_iterparse(path, ("end",), tag=tags):
+        name = _wp_name(element.tag)
         if element.tag == "item":
-            _let_go(element)
-        elif _wp_name(element.tag) == "comment":
+            post_id = None
+            let_go(element)
+        elif name == "post_id" and element.getparent().tag == "item":
+            post_id = element.text
+        elif name == "comment":
             number += 1
-            yield comment_from_fields(_comment_fields(element), default_id=str(number))
-            _let_go(element)
+            fields = {**_comment_fields(element), "on_post": post_id}
+            yield comment_from_fields(fields, default_id=str(number))
+            let_go(element)
 
 
 def write_wxr(
@@ -96,14 +102,14 @@ def write_wxr(
                     written += 1
                 whole = etree.tostring(element, encoding="utf-8", with_tail=False)
                 out.write(_drop(whole, root_declarations) + b"\n")
-                _let_go(element)
+                let_go(element)
     return written
 
 
 def _events(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any, int]]:
     """(event, element, depth) of every element; the root has depth 1."""
     depth = 0
-    for event, element in _parse(path, ("start", "end")):
+    for event, element in safe_iterparse(path, ("start", "end")):
         if event == "start":
             depth += 1
             yield event, element, depth
@@ -112,49 +118,11 @@ def _events(path: str | os.PathLike[str]) -> Iterator[tuple[str, Any, int]]:
             depth -= 1
 
 
-def _parse(
-    path: str | os.PathLike[str], events: tuple[str, ...], tag: Any = None
-) -> Iterator[tuple[str, Any]]:
-    """The events of a safe parse of the file at ``path``; InputError when it is refused."""
-    parser = etree.iterparse(
-        os.fspath(path),
-        events=events,
-        tag=tag,
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        strip_cdata=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    checked = False
-    try:
-        for event, element in parser:
-            if not checked:
-                # The prolog has been read by the first event: refuse any DOCTYPE.
-                checked = True
-                if element.getroottree().docinfo.doctype:
-                    raise InputError("a DOCTYPE is refused (WXR files have none)", path=path)
-            yield event, element
-    except etree.XMLSyntaxError as exc:
-        raise InputError(f"not well-formed XML: {exc.msg}", path=path, line=exc.lineno) from None
-
-
 def _wp_name(tag: Any) -> str | None:
     """The local name of an element in a WXR namespace, else None."""
     if isinstance(tag, str) and tag.startswith(_WP_PREFIX):
         return tag.rpartition("}")[2]
     return None
-
-
-def _let_go(element: Any) -> None:
-    """Free what the parse has built so far under ``element``'s parent."""
-    element.clear(keep_tail=False)
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 def _comment_fields(comment: Any) -> dict[str, str | None]:

@@ -61,6 +61,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "serve the comment form's widget and its service (commentluv[web])", _run_serve
     ),
     "backfill": Subcommand(
-        "backlinks for an old blog's comments (WXR, CSV, JSON Lines)", _run_backfill
+        "backlinks for an old blog's comments (WordPress, Blogger, Movable Type, CSV...)",
+        _run_backfill,
     ),
 }

@@ -2,7 +2,8 @@
 
 Imported only when the subcommand runs (``commentluv --help`` stays light). Results are
 written from the state file once every site is done, each output whole or not at all; an
-interrupted run keeps its progress there for ``--resume``.
+interrupted run keeps its progress there for ``--resume``. Ctrl-C stops the run in order
+(:meth:`~commentluv.backfill.BackfillRun.stop`); a second one ends the process at once.
 """
 
 from __future__ import annotations
@@ -10,11 +11,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import signal
 import sqlite3
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from .._shared.text import counted
 from ..backfill import Columns, InputError, StateMismatch, backfill, read_comments, read_state_info
@@ -39,9 +45,10 @@ if TYPE_CHECKING:
     from ..backfill.engine import BackfillRun
     from ..client import CommentLuv
 
-__all__ = ["EXIT_INTERRUPTED", "PROGRESS_EVERY", "run", "summary_lines"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "PROGRESS_EVERY", "run", "summary_lines"]
 
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE (`... | head`)
 PROGRESS_EVERY = 10.0  # seconds between plain progress lines (no terminal, or no tqdm)
 PREFIX = "commentluv: backfill:"
 
@@ -52,6 +59,12 @@ def run(argv: list[str], stdin: TextIO) -> int:
     args = parser.parse_args(argv)
     fmt = _checked(parser, args)
     state = args.state or _default_state_path(args)
+    ctrl_c = _CtrlC(state)
+    with ctrl_c.handled():
+        return _run(args, fmt, state, ctrl_c)
+
+
+def _run(args: argparse.Namespace, fmt: InputFormat, state: Path, ctrl_c: _CtrlC) -> int:
     try:
         previous = read_state_info(state)
     except sqlite3.Error as exc:
@@ -63,7 +76,7 @@ def run(argv: list[str], stdin: TextIO) -> int:
         client, cache = build_client(args, stale_ttl=0)
         try:
             with client:
-                status = _backfill(args, fmt, state, client)
+                status = _backfill(args, fmt, state, client, ctrl_c)
         finally:
             close_cache(cache)
     if status == EXIT_OK and args.state is None:
@@ -72,7 +85,9 @@ def run(argv: list[str], stdin: TextIO) -> int:
     return status
 
 
-def _backfill(args: argparse.Namespace, fmt: InputFormat, state: Path, client: CommentLuv) -> int:
+def _backfill(
+    args: argparse.Namespace, fmt: InputFormat, state: Path, client: CommentLuv, ctrl_c: _CtrlC
+) -> int:
     columns = Columns(args.name_column, args.url_column, args.date_column, args.id_column)
     reporter = _reporter(args)
     run = backfill(
@@ -85,33 +100,34 @@ def _backfill(args: argparse.Namespace, fmt: InputFormat, state: Path, client: C
         delay=args.delay,
         style=args.style,
         include_unapproved=args.include_unapproved,
+        refresh=args.refresh,
         state=state,
         resume=args.resume,
         source=_source(args, fmt),
         progress=reporter,
     )
     with run:
+        ctrl_c.stops(run)
         try:
             try:
                 for _ in run:
                     pass
             finally:
                 reporter.close()  # before any message, so that a bar does not garble it
-        except KeyboardInterrupt:
-            done = run.summary
-            print(
-                f"{PREFIX} interrupted after {done.sites_looked_up + done.sites_resumed} of "
-                f"{counted(done.sites, 'site')}; the progress is kept in {state}: "
-                "add --resume to go on",
-                file=sys.stderr,
-            )
-            return EXIT_INTERRUPTED
-        except (InputError, StateMismatch, OSError, sqlite3.Error) as exc:
-            print(f"{PREFIX} {exc}", file=sys.stderr)
-            return EXIT_SOME_FAILED
-        try:
+            if run.interrupted:
+                done = run.summary
+                print(
+                    f"{PREFIX} interrupted after {done.sites_looked_up + done.sites_resumed} "
+                    f"of {counted(done.sites, 'site')}; the progress is kept in {state}: "
+                    "add --resume to go on",
+                    file=sys.stderr,
+                )
+                return EXIT_INTERRUPTED
             written = _write_outputs(args, run)
-        except (InputError, OSError) as exc:
+        except BrokenPipeError:
+            _silence_closed_pipes()
+            return EXIT_BROKEN_PIPE
+        except (InputError, StateMismatch, OSError, sqlite3.Error) as exc:
             print(f"{PREFIX} {exc}", file=sys.stderr)
             return EXIT_SOME_FAILED
         if not args.quiet:
@@ -119,6 +135,61 @@ def _backfill(args: argparse.Namespace, fmt: InputFormat, state: Path, client: C
                 print(f"{PREFIX} {line}", file=sys.stderr)
             print(f"{PREFIX} {written}", file=sys.stderr)
     return EXIT_OK
+
+
+class _CtrlC:
+    """Ctrl-C (SIGINT) during the command: the first stops the run in order (no new lookup,
+    the ones in flight cut off and not recorded, the state and the cache closed once the
+    threads are done); a second ends the process at once, quietly. Ending at once loses
+    nothing finished: each finished site is one committed transaction of the state file."""
+
+    def __init__(self, state: Path) -> None:
+        self.requested = False
+        self._run: BackfillRun | None = None
+        self._at_once = (
+            f"\n{PREFIX} interrupted again: stopping at once; the progress is kept in "
+            f"{state}: add --resume to go on\n"
+        ).encode("utf-8", "replace")
+
+    @contextmanager
+    def handled(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # only the main thread may set handlers (and only it gets SIGINT)
+            return
+        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            yield
+        finally:
+            # Once interrupted, the process is ending: a later Ctrl-C is ignored, for Python's
+            # default would be a KeyboardInterrupt traceback, or death by the signal while
+            # the interpreter shuts down.
+            signal.signal(signal.SIGINT, signal.SIG_IGN if self.requested else previous)
+
+    def stops(self, run: BackfillRun) -> None:
+        """Ctrl-C stops ``run`` from now on (at once, if it came already)."""
+        self._run = run
+        if self.requested:
+            run.stop()
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        # A signal handler: it sets flags and writes with os.write only (print could meet
+        # the buffer the interrupted code is writing to).
+        if self.requested:
+            os.write(2, self._at_once)
+            os._exit(EXIT_INTERRUPTED)
+        self.requested = True
+        if self._run is not None:
+            self._run.stop()
+
+
+def _silence_closed_pipes() -> None:
+    """The reader of stdout (or stderr) has gone (``| head``): point both at /dev/null, so
+    that nothing, not even the flush at exit, reports the broken pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # not a real file (a test's capture)
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
 
 
 def _write_outputs(args: argparse.Namespace, run: BackfillRun) -> str:
@@ -171,11 +242,21 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit status: 0 when every comment has its result (backlink or not), 1 when the "
-            "input or the state file cannot be used, 2 on usage errors, 130 when interrupted."
+            "input or the state file cannot be used, 2 on usage errors, 130 when interrupted "
+            "(Ctrl-C; the progress is kept for --resume), 141 when the reader of the output "
+            "went away."
         ),
     )
-    parser.add_argument("input", type=Path, metavar="INPUT", help="WXR, CSV or JSON Lines file")
-    parser.add_argument("--format", choices=("wxr", "csv", "jsonl"), help="default: by extension")
+    parser.add_argument(
+        "input",
+        type=Path,
+        metavar="INPUT",
+        help="a WordPress (WXR), Blogger (classic or Takeout), Movable Type/TypePad, CSV or"
+        " JSON Lines export",
+    )
+    parser.add_argument(
+        "--format", choices=get_args(InputFormat), help="default: by its name and start"
+    )
     for field in ("name", "url", "date", "id"):
         parser.add_argument(
             f"--{field}-column", metavar="COLUMN", help=f"CSV column of the {field}"
@@ -225,6 +306,11 @@ def _parser() -> argparse.ArgumentParser:
         "--state", type=Path, metavar="PATH", help="progress file (default: by the cache)"
     )
     pace.add_argument("--resume", action="store_true", help="go on from an interrupted run")
+    pace.add_argument(
+        "--refresh",
+        action="store_true",
+        help="look every site up again, whatever the cache holds (remembered failures too)",
+    )
     add_lookup_options(parser)
     return parser
 

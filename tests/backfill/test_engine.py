@@ -355,3 +355,82 @@ def test_a_slow_site_does_not_hold_up_the_others(site, other_site):
         for result in run:
             order.append(result.comment_id)
     assert order[-1] == "slow" and sorted(order[:-1]) == ["0", "1", "2", "3"]
+
+
+# Stopping early (Ctrl-C in the command)
+
+
+class Held:
+    """A home page that answers only once released (or after a minute)."""
+
+    def __init__(self):
+        self.release, self.reached = threading.Event(), threading.Event()
+
+    def __call__(self, request):
+        self.reached.set()
+        self.release.wait(60)
+        request._answer(Route(home(f"{request.path.rstrip('/')}/feed/").encode()))
+
+
+def test_stop_cuts_off_the_lookups_in_flight_and_neither_records_nor_caches_them(site, tmp_path):
+    held = Held()
+    fast = loopback_blog(site, "/fast")
+    slow = loopback_blog(site, "/slow", handler=held)
+    luv = CommentLuv(allow_private_hosts=True, timeout=30)
+    state = tmp_path / "state.sqlite3"
+    comments = [Comment("1", "F", fast), Comment("2", "S", slow)]
+    try:
+        with backfill(comments, luv, state=state, source="s") as run:
+            assert next(run).comment_id == "1"
+            assert held.reached.wait(10)
+            threading.Timer(0.2, run.stop).start()  # as the command's SIGINT handler does
+            started = time.monotonic()
+            assert list(run) == []
+            assert time.monotonic() - started < 5  # not the 30 s the lookup had left
+            assert run.interrupted and run.summary.comments == 1
+        # The cut-off lookup was not cached as a failure (nor anything else)...
+        assert luv.lookup_if_cached(slow) is None
+        # ...and its site is left for a resume, which finds it healthy.
+        held.release.set()
+        results, summary, _ = run_all([], luv, state=state, resume=True, source="s")
+        assert [(r.comment_id, r.outcome) for r in results] == [("1", "ok"), ("2", "ok")]
+        assert summary.sites_resumed == 1 and summary.sites_looked_up == 1
+    finally:
+        held.release.set()
+        luv.close()
+
+
+def test_a_keyboard_interrupt_in_the_iterating_thread_stops_in_order_too(site, tmp_path):
+    held = Held()
+    fast = loopback_blog(site, "/fast")
+    slow = loopback_blog(site, "/slow", handler=held)
+    luv = CommentLuv(allow_private_hosts=True, timeout=30)
+
+    def interrupting(progress):
+        # Once the fast site is done, while the slow one is in flight.
+        if progress.sites_done == 1 and held.reached.wait(10):
+            raise KeyboardInterrupt
+
+    comments = [Comment("1", "F", fast), Comment("2", "S", slow)]
+    run = backfill(comments, luv, progress=interrupting)
+    try:
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt), run:
+            list(run)
+        assert time.monotonic() - started < 5
+        assert run.interrupted
+        assert luv.lookup_if_cached(slow) is None  # cut off, not remembered as a timeout
+    finally:
+        held.release.set()
+        luv.close()
+
+
+def test_refresh_skips_what_the_cache_holds(web):
+    fake_blog(web, "http://ann.example")
+    luv = client(web)
+    run_all([Comment("1", "A", "ann.example")], luv)
+    run_all([Comment("1", "A", "ann.example")], luv)
+    assert web.urls().count("http://ann.example/feed/") == 1  # the second run: from the cache
+    results, summary, _ = run_all([Comment("1", "A", "ann.example")], luv, refresh=True)
+    assert web.urls().count("http://ann.example/feed/") == 2
+    assert results[0].outcome == "ok" and summary.sites_cached == 0

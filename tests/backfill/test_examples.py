@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.examples import EXAMPLES
 from tests.support.examples import load_example as load
 
@@ -38,3 +40,22 @@ def test_the_sample_csv_backfills_offline(capsys, tmp_path):
     assert len(lines) == 5 and lines[0].startswith("comment_id,author,url,site,outcome")
     assert ",ok,latest,Addictions…You Can Overcome Them," in lines[1]
     assert ",error,,,,,,,,unreachable," in lines[3]
+
+
+@pytest.mark.parametrize("name", ["comments.atom", "comments-movabletype.txt"])
+def test_the_sample_blogger_and_movable_type_exports_backfill_offline(capsys, name):
+    demo = load("backfill_demo")
+    assert demo.run(str(EXAMPLES / "backfill" / name), ["--as-of", "comment-date"]) == 0
+    out, err = capsys.readouterr()
+    got = [(r["author"], r["outcome"], r["title"]) for r in map(json.loads, out.splitlines())]
+    expected = [
+        ("Jaden Daniels", "ok", "Sleep, Stress & the 3 A.M. Wake-Up"),
+        ("Jaden Daniels", "ok", "Addictions…You Can Overcome Them"),
+        ("Anonymous", "no_url", None),
+    ]
+    if name.endswith(".atom"):
+        expected.insert(1, ("Cheap Pills", "unapproved", None))  # spam; the deleted one: gone
+    else:
+        expected.append(("Kitchen Roundup", "not_a_comment", None))  # a TrackBack
+    assert got == expected
+    assert "1 site: 1 looked up" in err

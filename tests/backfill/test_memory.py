@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.support import ROOT
-from tests.support.backfill import write_big_wxr
+from tests.support.backfill import write_big_export, write_big_wxr
 
-CHILD = """
+# The measuring helpers of each child process.
+MEASURE = """
 import json, sys
 sys.path.insert(0, {here!r})
-from commentluv.backfill import BackfillResult, read_wxr, write_wxr
 
 def status_mb(field):
     with open("/proc/self/status") as status:
@@ -26,6 +26,12 @@ def status_mb(field):
 def reset_peak():
     with open("/proc/self/clear_refs", "w") as clear:
         clear.write("5")  # the peak RSS starts again from the current RSS
+"""
+
+CHILD = (
+    MEASURE
+    + """
+from commentluv.backfill import BackfillResult, read_wxr, write_wxr
 
 def results():
     for index, comment in enumerate(read_wxr({path!r})):
@@ -42,6 +48,7 @@ writing = status_mb("VmHWM") - base
 print("MEASURED", json.dumps({{"count": count, "written": written, "reading": reading,
                               "writing": writing}}))
 """
+)
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
@@ -64,3 +71,40 @@ def test_reading_and_copying_a_big_export_keeps_memory_flat(tmp_path):
     assert measured["reading"] < 8, measured
     assert measured["writing"] < 12, measured
     assert target.stat().st_size > path.stat().st_size
+
+
+READERS_CHILD = (
+    MEASURE
+    + """
+from commentluv.backfill import read_comments
+
+measured = {{}}
+for path in {paths!r}:
+    reset_peak()
+    base = status_mb("VmRSS")
+    count = sum(1 for _ in read_comments(path))
+    measured[path] = {{"count": count, "reading": status_mb("VmHWM") - base}}
+print("MEASURED", json.dumps(measured))
+"""
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
+def test_reading_big_blogger_and_movable_type_exports_keeps_memory_flat(tmp_path):
+    sizes, expected = {}, {}
+    for shape, name in (("classic", "blog.xml"), ("takeout", "feed.atom"), ("mt", "mt.txt")):
+        path = str(tmp_path / name)
+        expected[path] = write_big_export(
+            path, shape, posts=7000, per_post=5, sites=200, site_url="http://blogs.example"
+        )
+        sizes[path] = Path(path).stat().st_size / 1024**2
+        assert sizes[path] > 18
+    code = READERS_CHILD.format(here=str(ROOT), paths=list(sizes))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    measured = json.loads(result.stdout.split("MEASURED", 1)[1])
+    for path, got in measured.items():
+        print(f"{Path(path).name}: {sizes[path]:.0f} MB, {got}")
+        assert got["count"] == expected[path]
+        assert got["reading"] < 8, (path, got)

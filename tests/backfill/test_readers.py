@@ -47,9 +47,14 @@ def test_wxr_comments_of_every_item_in_order_for_any_version(tmp_path, version):
     comments = list(read_wxr(path))
     assert [c.id for c in comments] == ["7", "8", "9"]
     assert comments[0] == Comment(
-        id="7", author="Ann", url="http://ann.example/", date=when("2009-05-14 18:23:45")
+        id="7",
+        author="Ann",
+        url="http://ann.example/",
+        date=when("2009-05-14 18:23:45"),
+        on_post="1",
     )
     assert comments[1].approved is False and comments[2].comment_type == "pingback"
+    assert [c.on_post for c in comments] == ["1", "2", "2"]  # each item's <wp:post_id>
 
 
 def test_wxr_keeps_the_original_plugins_backlink_cleaned(tmp_path):

@@ -3,12 +3,14 @@ output format, the cache on a second run, progress, and a run killed halfway the
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import io
 import json
 import os
 import pty
+import random
 import signal
 import struct
 import subprocess
@@ -23,7 +25,16 @@ import pytest
 from commentluv.backfill import read_state_info
 from commentluv.cli import backfill as backfill_command
 from commentluv.cli import main
-from tests.support.backfill import cl_data, loopback_blog, wxr, wxr_comment
+from tests.support.backfill import (
+    blogger_entry,
+    blogger_export,
+    cl_data,
+    loopback_blog,
+    mt_comment,
+    mt_entry,
+    wxr,
+    wxr_comment,
+)
 from tests.support.loopback import Route
 
 
@@ -194,19 +205,15 @@ def test_plain_progress_lines_when_not_on_a_terminal(tmp_path, site, capsys, mon
     assert "\r" not in err
 
 
-def _on_a_terminal(args, *, without_tqdm=False):
-    """Run the command in a child whose stderr is a terminal; returns what it showed there."""
-    code = "import sys\n"
-    if without_tqdm:
-        code += "sys.modules['tqdm'] = None\n"  # as if the extra were not installed
-    code += f"from commentluv.cli import main\nsys.exit(main({['backfill', *map(str, args)]!r}))\n"
+def _terminal():
+    """A pseudo-terminal of 24 x 100: (leader, follower) descriptors."""
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    child = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=follower, env=os.environ
-    )
-    os.close(follower)
-    shown = b""
+    return leader, follower
+
+
+def _shown_until_closed(leader, shown=b""):
+    """Everything the terminal shows until the child's side closes; closes ``leader``."""
     while True:
         try:
             chunk = os.read(leader, 65536)
@@ -216,8 +223,23 @@ def _on_a_terminal(args, *, without_tqdm=False):
             break
         shown += chunk
     os.close(leader)
-    assert child.wait(timeout=60) == 0
     return shown.decode("utf-8", "replace")
+
+
+def _on_a_terminal(args, *, without_tqdm=False):
+    """Run the command in a child whose stderr is a terminal; returns what it showed there."""
+    code = "import sys\n"
+    if without_tqdm:
+        code += "sys.modules['tqdm'] = None\n"  # as if the extra were not installed
+    code += f"from commentluv.cli import main\nsys.exit(main({['backfill', *map(str, args)]!r}))\n"
+    leader, follower = _terminal()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=follower, env=os.environ
+    )
+    os.close(follower)
+    shown = _shown_until_closed(leader)
+    assert child.wait(timeout=60) == 0
+    return shown
 
 
 def test_a_progress_bar_on_a_terminal_and_plain_lines_without_tqdm(tmp_path, site):
@@ -371,3 +393,139 @@ def test_the_closing_line_counts_in_words(tmp_path, capsys):
     output = tmp_path / "out.jsonl"
     assert main(["backfill", str(comments), "-o", str(output), "--no-cache"]) == 0
     assert f"wrote 1 result to {output}" in capsys.readouterr().err
+
+
+def _interrupted_on_a_terminal(args, rng):
+    """Run the command with stdout and stderr on a terminal, send it Ctrl-C (SIGINT) at a
+    random point after it has shown something, sometimes twice; returns (exit status,
+    what the terminal showed)."""
+    leader, follower = _terminal()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "commentluv", "backfill", *map(str, args)],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env=os.environ,
+    )
+    os.close(follower)
+    shown = os.read(leader, 65536)  # the first bar or line: the command is running
+    time.sleep(rng.uniform(0.0, 1.2))
+    child.send_signal(signal.SIGINT)
+    if rng.random() < 0.4:
+        time.sleep(rng.uniform(0.0, 0.2))
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signal.SIGINT)
+    shown = _shown_until_closed(leader, shown)
+    return child.wait(timeout=60), shown
+
+
+def test_ctrl_c_at_random_points_then_resume_reports_every_comment_without_a_failure(
+    tmp_path, site
+):
+    # 14 healthy blogs that each take 0.3-0.9 s to answer, 28 comments, 4 lookups at once:
+    # an interrupt always finds lookups in flight, and each cut-off lookup must be neither
+    # recorded nor remembered by the cache as a failure.
+    rng = random.Random(19)
+    urls = [loopback_blog(site, f"/b{n}", delay=rng.uniform(0.3, 0.9)) for n in range(14)]
+    path = tmp_path / "export.xml"
+    path.write_text(
+        wxr([wxr_comment(str(n), "C", urls[n % len(urls)]) for n in range(28)]), encoding="utf-8"
+    )
+    state, out = tmp_path / "state.sqlite3", tmp_path / "links.jsonl"
+    args = [path, "--allow-private-hosts", "--state", state, "-o", out, "--jobs", "4", "--resume"]
+    statuses = []
+    for _ in range(8):
+        status, shown = _interrupted_on_a_terminal(args, rng)
+        statuses.append(status)
+        assert "Traceback" not in shown and "Exception ignored" not in shown, shown
+        assert "closed database" not in shown and "cache unavailable" not in shown, shown
+        assert "add --resume to go on" in shown, shown
+    assert statuses == [130] * 8
+    assert not out.exists()  # no output, not half of one
+    resumed = subprocess.run(
+        [sys.executable, "-m", "commentluv", "backfill", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["comment_id"] for r in got] == [str(n) for n in range(28)]
+    assert Counter(r["outcome"] for r in got) == {"ok": 28}, [r["error"] for r in got]
+
+
+def test_piping_the_output_into_head_ends_quietly(tmp_path, site):
+    url = loopback_blog(site, "/ann")
+    path = tmp_path / "export.xml"
+    # About 600 kB of results: far more than a pipe holds, so the writes meet a closed pipe.
+    path.write_text(wxr([wxr_comment(str(n), "Ann", url) for n in range(2000)]), encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "commentluv", "backfill", str(path), "--allow-private-hosts"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ,
+    )
+    first = child.stdout.readline()  # as `head -1` does: one line, then the pipe is closed
+    child.stdout.close()
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert json.loads(first)["comment_id"] == "0"
+    assert child.wait(timeout=60) == backfill_command.EXIT_BROKEN_PIPE
+    assert "Broken pipe" not in err and "Traceback" not in err and "Exception" not in err, err
+
+
+def test_refresh_looks_up_again_what_the_cache_remembers(tmp_path, site, capsys):
+    flaky = loopback_blog(site, "/flaky", status=503)
+    path = tmp_path / "export.xml"
+    path.write_text(wxr([wxr_comment("1", "F", flaky)]), encoding="utf-8")
+    status, out, _ = run(capsys, path, "--allow-private-hosts")
+    assert status == 0 and records(out)["1"]["error"] == "http_error"
+    loopback_blog(site, "/flaky")  # the site is back
+    status, out, _ = run(capsys, path, "--allow-private-hosts")
+    assert records(out)["1"]["error"] == "http_error"  # the failure is remembered for a while
+    status, out, err = run(capsys, path, "--allow-private-hosts", "--refresh")
+    assert status == 0 and records(out)["1"]["outcome"] == "ok"
+    assert "1 looked up (0 answered from the cache)" in err
+
+
+# Blogger and Movable Type inputs
+
+
+@pytest.mark.parametrize("shape", ["classic", "takeout", "mt"])
+def test_blogger_and_movable_type_exports_end_to_end(tmp_path, site, capsys, shape):
+    ann, bob = loopback_blog(site, "/ann"), loopback_blog(site, "/bob")
+    if shape == "mt":
+        path = tmp_path / "export.txt"
+        path.write_text(
+            mt_entry("One", [mt_comment("Ann", ann, "11/12/2026 08:00:00 PM")])
+            + mt_entry("Two", [mt_comment("Bob", bob, "11/25/2026 09:30:00 AM")]),
+            encoding="utf-8",
+        )
+    else:
+        takeout = shape == "takeout"
+        path = tmp_path / ("feed.atom" if takeout else "blog-11-30-2026.xml")
+        entries = [
+            blogger_entry(1, "post", "Owner", takeout=takeout),
+            blogger_entry(2, "comment", "Ann", ann, "2026-11-12T20:00:00Z", takeout=takeout),
+            blogger_entry(3, "comment", "Bob", bob, "2026-11-25T09:30:00Z", takeout=takeout),
+        ]
+        if takeout:
+            spam = blogger_entry(4, "comment", "S", bob, takeout=True, status="SPAM")
+            gone = blogger_entry(5, "comment", "G", ann, takeout=True, status="DELETED")
+            entries += [spam, gone]
+        path.write_text(blogger_export(entries, takeout=takeout), encoding="utf-8")
+    status, out, err = run(
+        capsys, path, "--allow-private-hosts", "--as-of", "comment-date", "--output-format", "csv"
+    )
+    assert status == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    got = [(row["author"], row["outcome"], row["title"]) for row in rows]
+    expected = [("Ann", "ok", "Second post"), ("Bob", "ok", "Third post")]
+    if shape == "takeout":
+        expected.append(("S", "unapproved", ""))  # spam: not looked up; deleted: left out
+    assert got == expected
+    # Each result names the post its comment was left on.
+    post = "tag:blogger.com,1999:blog-1.post-1"
+    on_posts = ["One", "Two"] if shape == "mt" else [post] * len(rows)
+    assert [row["on_post"] for row in rows] == on_posts
+    assert "2 sites: 2 looked up" in err

@@ -132,3 +132,97 @@ def write_big_wxr(path, *, items: int, comments_per_item: int, sites: int, site_
             out.write("</item>")
         out.write("</channel>" + tail)
     return count
+
+
+# Blogger (classic Atom and Takeout) and Movable Type exports
+
+_BLOGGER_KIND = (
+    "<category scheme='http://schemas.google.com/g/2005#kind'"
+    " term='http://schemas.google.com/blogger/2008/kind#{kind}'/>"
+)
+
+
+def blogger_entry(
+    number: int,
+    kind: str,
+    author: str,
+    uri: str = "",
+    published: str = "2026-11-15T12:00:00Z",
+    *,
+    takeout: bool = False,
+    body: str = "",
+    status: str = "LIVE",
+) -> str:
+    """One entry of a Blogger export: ``kind`` is post or comment (a comment's post is
+    number 1)."""
+    who = f"<author><name>{escape(author)}</name>"
+    who += f"<uri>{escape(uri)}</uri></author>" if uri else "</author>"
+    common = (
+        f"<id>tag:blogger.com,1999:blog-1.post-{number}</id>{who}<published>{published}"
+        f"</published><title>T{number}</title><content type='html'>{escape(body)}</content>"
+    )
+    if takeout:
+        parent = "<blogger:parent>tag:blogger.com,1999:blog-1.post-1</blogger:parent>"
+        return (
+            f"<entry>{parent if kind == 'comment' else ''}<blogger:type>{kind.upper()}"
+            f"</blogger:type><blogger:status>{status}</blogger:status>{common}</entry>"
+        )
+    reply = "<thr:in-reply-to ref='tag:blogger.com,1999:blog-1.post-1' type='text/html'/>"
+    return (
+        f"<entry>{_BLOGGER_KIND.format(kind=kind)}{common}"
+        f"{reply if kind == 'comment' else ''}</entry>"
+    )
+
+
+def blogger_export(entries: Sequence[str] = (), *, takeout: bool = False) -> str:
+    namespaces = (
+        "xmlns:blogger='http://schemas.google.com/blogger/2018'"
+        if takeout
+        else "xmlns:thr='http://purl.org/syndication/thread/1.0'"
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f"<feed xmlns='http://www.w3.org/2005/Atom' {namespaces}><title>Old blog</title>"
+        f"{''.join(entries)}</feed>\n"
+    )
+
+
+def mt_comment(author: str, url: str, date: str = "11/15/2026 12:00:00 PM") -> str:
+    """A Movable Type COMMENT section, separator included."""
+    return (
+        f"COMMENT:\nAUTHOR: {author}\nEMAIL: x@example.com\nIP: 192.0.2.1\nURL: {url}\n"
+        f"DATE: {date}\nThanks!\n-----\n"
+    )
+
+
+def mt_entry(title: str, comments: Sequence[str], body: str = "<p>Hello</p>") -> str:
+    """A Movable Type entry with its comment sections, entry separator included."""
+    return (
+        f"AUTHOR: Owner\nTITLE: {title}\nSTATUS: Publish\nDATE: 11/01/2026 09:00:00 AM\n"
+        f"-----\nBODY:\n{body}\n-----\n{''.join(comments)}--------\n"
+    )
+
+
+def write_big_export(path, shape: str, *, posts: int, per_post: int, sites: int, site_url: str):
+    """A large Blogger (``classic``, ``takeout``) or Movable Type (``mt``) export written
+    piece by piece: each post has a 2 kB text, each comment points at one of ``sites`` blogs
+    under ``site_url``. Returns the number of comments."""
+    body = "<p>" + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 35 + "</p>"
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        if shape != "mt":
+            head, tail = blogger_export(takeout=shape == "takeout").split("</feed>")
+            out.write(head)
+        for n in range(posts):
+            urls = [f"{site_url}/s{(count + k + 1) % sites}/" for k in range(per_post)]
+            count += per_post
+            if shape == "mt":
+                out.write(mt_entry(f"Post {n}", [mt_comment("C", url) for url in urls], body))
+                continue
+            takeout = shape == "takeout"
+            out.write(blogger_entry(n, "post", "Owner", body=body, takeout=takeout))
+            for k, url in enumerate(urls):
+                out.write(blogger_entry(n * 100 + k, "comment", "C", url, takeout=takeout))
+        if shape != "mt":
+            out.write("</feed>" + tail)
+    return count
