@@ -19,6 +19,15 @@ MAX_URL_LENGTH = 2048
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST_PORT_RE = re.compile(r"^[^/?#:@]+:\d+(?:[/?#]|$)")
+# Schemes a browser or an OS acts on: "javascript:80" is one of them, not a host and a port.
+# A name that is only a scheme by accident ("blog:8080") still reads as host and port.
+_KNOWN_SCHEMES = frozenset(
+    {
+        "about", "blob", "chrome", "data", "file", "filesystem", "ftp", "ftps", "gopher",
+        "intent", "irc", "jar", "javascript", "ldap", "mailto", "news", "nntp", "sftp", "sms",
+        "smb", "ssh", "tel", "telnet", "vbscript", "view-source", "ws", "wss",
+    }
+)  # fmt: skip
 # C0/C1 controls, DEL, and the Unicode bidi/format characters that can disguise a URL.
 _FORBIDDEN_CHARS_RE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -65,7 +74,7 @@ def normalize_site_url(raw: str) -> str:
         return canonical
     text = _strip_feed_prefix(text)
     match = _SCHEME_RE.match(text)
-    if match and not _HOST_PORT_RE.match(text):
+    if match and (not _HOST_PORT_RE.match(text) or match.group(1).lower() in _KNOWN_SCHEMES):
         scheme = match.group(1).lower()
         if scheme not in ("http", "https"):
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})")
