@@ -318,7 +318,10 @@ def _read_page(document: Document, scanner: HeadScanner) -> _Page:
         return _Page(document, _NO_LINKS, is_feed=True)
     links = scanner.links if not document.complete and scanner.links else None
     if links is None:
-        links = find_feed_links(document.body, document.url, content_type=content_type)
+        link_header = document.headers.get("link")
+        links = find_feed_links(
+            document.body, document.url, content_type=content_type, link_header=link_header
+        )
     return _Page(document, links, missing=missing)
 
 

@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
 from .._shared.urls import safe_http_url
+from .linkheader import parse_link_header
 from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
 from .rank import (
@@ -116,8 +117,12 @@ class HeadScanner:
         if end is None:
             return False
         self._done = True
-        content_type = headers.get("content-type")
-        self.links = find_feed_links(bytes(body[:end]), url, content_type=content_type)
+        self.links = find_feed_links(
+            bytes(body[:end]),
+            url,
+            content_type=headers.get("content-type"),
+            link_header=headers.get("link"),
+        )
         return bool(self.links.post_feed_urls())
 
 
@@ -138,9 +143,14 @@ def find_feed_links(
     page_url: str,
     *,
     content_type: str | None = None,
+    link_header: str | None = None,
     max_links: int = 50,
 ) -> PageLinks:
     """The feeds a page links to, ranked best first, and its platform.
+
+    ``link_header`` is the response's HTTP ``Link`` header (RFC 8288): the feeds it announces
+    rank exactly as head ``<link>``s do (before them when all else is equal: the header comes
+    first), their relative targets resolved against ``page_url``.
 
     ``page_url`` is the page's final URL (after redirects); bytes are decoded by BOM, then the
     ``charset`` in ``content_type``, then the XML declaration or ``<meta charset>``, then
@@ -155,7 +165,11 @@ def find_feed_links(
     tags = parse_tags(text)
     base = base_url(tags, page)
     taken = {page} if page else set()
-    links = [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
+    announced = [
+        _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
+        for link in parse_link_header(link_header)
+    ]
+    links = announced + [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
     feeds = rank_candidates(links, page_parts, max_links, taken)
     anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags if tag.name == "a"]
     return PageLinks(
@@ -188,21 +202,30 @@ def _clean_title(value: str) -> str | None:
 
 
 def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
+    title = tag.attrs.get("title")
+    return _feed_link(attribute(tag, "rel"), attribute(tag, "type"), attribute(tag, "href"),
+                      title, base)  # fmt: skip
+
+
+def _feed_link(
+    rel: str, declared_type: str, href: str, title: str | None, base: str | None
+) -> Candidate | None:
+    """A ``<link>`` of the head or a value of the ``Link`` header, when it declares a feed."""
     # Most of a page's <link>s are stylesheets, icons and preloads: their rel says so before
     # their href is worth resolving.
-    rels = _feed_rels(tag)
+    rels = _rels(rel)
     if not rels:
         return None
-    url = _target(tag, base)
-    type_attr = attribute(tag, "type").strip().lower()
+    url = _target(href, base)
+    type_attr = declared_type.strip().lower()
     if url is None or not _declares_feed(rels, type_attr, url):
         return None
-    return Candidate(url, _clean_title(attribute(tag, "title")), type_attr or None, "link")
+    return Candidate(url, _clean_title(title or ""), type_attr or None, "link")
 
 
-def _target(tag: PageTag, base: str | None) -> str | None:
-    """The tag's absolute http(s) ``href``, unless it is an API endpoint or a sitemap."""
-    url = safe_http_url(attribute(tag, "href"), base)
+def _target(href: str, base: str | None) -> str | None:
+    """The absolute http(s) URL of ``href``, unless it is an API endpoint or a sitemap."""
+    url = safe_http_url(href, base)
     if url is None:
         return None
     parts = urlsplit(url)
@@ -210,7 +233,7 @@ def _target(tag: PageTag, base: str | None) -> str | None:
 
 
 def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
-    """Whether a ``<link>`` or ``<a>`` says, by its feed ``rels`` (:func:`_feed_rels`) and
+    """Whether a ``<link>`` or ``<a>`` says, by its feed ``rels`` (:func:`_rels`) and
     ``type``, that it points to a feed."""
     if not rels:
         return False
@@ -222,14 +245,14 @@ def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
     return not essence and "feed" in rels and looks_like_feed_url(url)
 
 
-def _feed_rels(tag: PageTag) -> set[str]:
-    """The tag's ``rel`` values when one names a feed (and none a stylesheet), else empty."""
-    rels = set(attribute(tag, "rel").lower().split())
+def _rels(rel: str) -> set[str]:
+    """The ``rel`` values when one names a feed (and none a stylesheet), else empty."""
+    rels = set(rel.lower().split())
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
 def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) -> Candidate | None:
-    url = _target(tag, base)
+    url = _target(attribute(tag, "href"), base)
     if url is None:
         return None
     parts = urlsplit(url)
@@ -238,7 +261,7 @@ def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) 
     local = page is not None and same_site(parts.hostname, page.hostname)
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
-        _declares_feed(_feed_rels(tag), type_attr, url)
+        _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
         or looks_like_feed_url(url)
         or (local and _FEED_WORD_RE.search(label or "") is not None)
     )
