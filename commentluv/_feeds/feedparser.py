@@ -19,6 +19,7 @@ from feedparser import datetimes as feedparser_datetimes
 
 from ..errors import FeedError
 from ..models import Post
+from .dates import parse_other_spellings, plausible
 from .post import first_safe_url, from_struct_time, make_post, title_or_excerpt, usable
 
 __all__ = ["parse_date_fallback", "xml_feed_posts"]
@@ -68,9 +69,10 @@ def xml_feed_posts(
 
 
 def parse_date_fallback(value: str) -> datetime | None:
-    """A date in any spelling feedparser's date parser knows, as aware UTC, or None."""
+    """A date in any spelling feedparser's date parser knows, as aware UTC, or None; None
+    too when its answer was not read from ``value`` (see :func:`.dates.plausible`)."""
     # feedparser keeps its parser private; tests/test_layout.py fails if it goes away.
-    return from_struct_time(feedparser_datetimes._parse_date(value))
+    return plausible(from_struct_time(feedparser_datetimes._parse_date(value)), value)
 
 
 def _entry_title(entry: Mapping[str, Any], *, types_guessed: bool) -> str:
@@ -110,9 +112,15 @@ def _entry_link(entry: Mapping[str, Any], feed_url: str) -> str | None:
 
 
 def _entry_date(entry: Mapping[str, Any]) -> datetime | None:
-    """Published, else updated, as an aware UTC datetime (feedparser's struct_time is UTC)."""
-    for key in ("published_parsed", "updated_parsed"):
-        moment = from_struct_time(entry.get(key))
+    """Published, else updated, as an aware UTC datetime: a localized or slashed date as the
+    streaming reader reads it, else feedparser's (its struct_time is UTC) when it read it."""
+    for key in ("published", "updated"):
+        written = entry.get(key)
+        if not isinstance(written, str):
+            continue
+        moment = parse_other_spellings(written) or plausible(
+            from_struct_time(entry.get(f"{key}_parsed")), written
+        )
         if moment is not None:
             return moment
     return None

@@ -38,6 +38,7 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from .._shared.text import clean_text
 from ..errors import FeedError
 from ..models import Post
+from .dates import parse_other_spellings
 from .decode import feed_first_label, http_charset
 from .post import (
     MAX_ITEMS,
@@ -385,12 +386,13 @@ def _local_name(tag: str) -> str:
 
 
 def _date(value: str | None) -> datetime | None:
-    """RFC 822 and W3C-DTF dates in their usual spelling here; the rest by feedparser."""
+    """RFC 822 and W3C-DTF dates in their usual spelling, then localized and slashed ones
+    here; the rest by feedparser."""
     if value is None:
         return None
     if _W3CDTF_RE.match(value.strip()):
         return parse_rfc3339(value)
-    return parse_rfc822(value) or _fallback_date(value)
+    return parse_rfc822(value) or parse_other_spellings(value) or _fallback_date(value)
 
 
 def _fallback_date(value: str) -> datetime | None:
