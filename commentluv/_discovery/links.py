@@ -16,7 +16,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
-from .._shared.urls import safe_http_url
+from .._shared.urls import safe_http_url, same_site
 from .linkheader import parse_link_header
 from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
@@ -26,7 +26,6 @@ from .rank import (
     is_named_only,
     looks_like_feed_url,
     rank_candidates,
-    same_site,
 )
 from .sniff import media_type, sniff_feed
 from .tags import PageTag, attribute, base_url, parse_tags, parse_window

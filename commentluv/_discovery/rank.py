@@ -11,6 +11,7 @@ import re
 from typing import Protocol, TypeVar
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
+from .._shared.urls import same_site, site_host
 from .sniff import media_type
 
 __all__ = [
@@ -21,8 +22,6 @@ __all__ = [
     "looks_like_feed_url",
     "path_segments",
     "rank_candidates",
-    "same_site",
-    "site_host",
 ]
 
 # Media types that declare a feed (in a <link> or an anchor's type).
@@ -239,15 +238,3 @@ def _identity_keys(candidate: Ranked, parts: SplitResult, topic: int) -> set[str
     if title:
         keys.add(f"title {host} {topic} {title}")
     return keys
-
-
-def site_host(host: str | None) -> str:
-    """The host without a leading "www." ("" for None)."""
-    host = host or ""
-    return host[4:] if host.startswith("www.") else host
-
-
-def same_site(host: str | None, other: str | None) -> bool:
-    """Same host ignoring "www.", or one a subdomain of the other (blog.example.com)."""
-    a, b = site_host(host), site_host(other)
-    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))

@@ -11,12 +11,13 @@ import calendar
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._shared.text import clean_text
-from .._shared.urls import safe_http_url
+from .._shared.urls import safe_http_url, same_site
 from ..errors import NoPosts
 from ..models import Post, PostSource
 
@@ -27,6 +28,7 @@ __all__ = [
     "first_safe_url",
     "from_struct_time",
     "has_words",
+    "id_permalink",
     "make_post",
     "newest_first",
     "parse_rfc822",
@@ -99,14 +101,29 @@ def _is_wordlike(char: str) -> bool:
     return category[0] in "LN" or (category == "So" and char != "\ufffd")
 
 
-def first_safe_url(hrefs: Iterable[Any], base: str) -> str | None:
-    """The first of ``hrefs`` that is (resolved against ``base``) a safe http(s) URL."""
+def first_safe_url(
+    hrefs: Iterable[Any], base: str, *, not_links: Collection[str] = ()
+) -> str | None:
+    """The first of ``hrefs`` that is (resolved against ``base``) a safe http(s) URL and
+    none of ``not_links`` (the feed itself: an empty ``href`` resolves to it)."""
     for href in hrefs:
         if isinstance(href, str):
             url = safe_http_url(href, base=base, keep_fragment=True)
-            if url is not None:
+            if url is not None and url not in not_links:
                 return url
     return None
+
+
+def id_permalink(entry_id: Any, *, site_url: str, feed_url: str) -> str | None:
+    """An Atom entry's ``<id>`` as its link when the entry has none: only an http(s) URL on
+    the site (or the feed's host), which WordPress's ``?p=123`` ids are; a tag: or urn: id,
+    or a URL elsewhere, is no page of the commenter's."""
+    url = safe_http_url(entry_id) if isinstance(entry_id, str) else None
+    if url is None:
+        return None
+    host = urlsplit(url).hostname
+    on_site = any(same_site(host, urlsplit(other).hostname) for other in (site_url, feed_url))
+    return url if on_site else None
 
 
 def make_post(

@@ -46,6 +46,7 @@ from .post import (
     aware,
     first_safe_url,
     has_words,
+    id_permalink,
     make_post,
     newest_first,
     parse_rfc822,
@@ -255,11 +256,17 @@ class FeedReader:
         parent = item.getparent()
         if parent is None or (self._item_tag == "item" and parent.tag != "channel"):
             raise Unsupported("an item outside the channel")
-        fields = _item_fields(item, atom=self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"])
-        title, hrefs, published, updated = fields
+        atom = self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"]
+        fields = _item_fields(item, atom=atom)
+        title, hrefs, entry_id, published, updated = fields
+        link = first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url)
+        if link is not None and link == self.feed_url:
+            raise Unsupported("a link to the feed itself: the fallback's self-link rule")
+        if link is None and atom:
+            link = id_permalink(entry_id, site_url=self.site_url, feed_url=self.feed_url)
         post = make_post(
             clean_text(title, TITLE_MAX_LENGTH, markup=False),
-            first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url),
+            link,
             _date(published) or _date(updated),
             feed_url=self.feed_url,
             site_url=self.site_url,
@@ -283,15 +290,16 @@ class FeedReader:
 
 
 # One pass over an item's children (the hot loop of every feed read), flat on purpose.
-def _item_fields(  # noqa: C901
+def _item_fields(  # noqa: C901, PLR0912
     item: Any, *, atom: bool
-) -> tuple[str, list[str], str | None, str | None]:
-    """(title, candidate links, published, updated) of one item, exactly as feedparser
-    would see them, or Unsupported."""
+) -> tuple[str, list[str], str | None, str | None, str | None]:
+    """(title, candidate links, Atom id, published, updated) of one item, exactly as
+    feedparser would see them, or Unsupported."""
     namespace = f"{{{_ATOM}}}" if atom else ("" if item.tag == "item" else f"{{{_RSS1}}}")
     title: str | None = None
     hrefs: list[str] = []
     link: str | None = None
+    entry_id: str | None = None
     dates: dict[str, str] = {}
     permalink_guid = False
     for child in _children(item):
@@ -300,6 +308,8 @@ def _item_fields(  # noqa: C901
             title = _once(title, _plain_text(child))
         elif tag == namespace + "link" and atom:
             hrefs.extend(_atom_href(child))
+        elif tag == namespace + "id" and atom:
+            entry_id = _once(entry_id, _text(child).strip())
         elif tag == namespace + "link":
             link = _once(link, _text(child).strip())
         elif tag == "guid" and not atom:
@@ -319,7 +329,7 @@ def _item_fields(  # noqa: C901
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
         hrefs = [link]
-    return title, hrefs, dates.get("published"), dates.get("updated")
+    return title, hrefs, entry_id, dates.get("published"), dates.get("updated")
 
 
 def _children(item: Any) -> Iterator[Any]:

@@ -13,7 +13,14 @@ from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from ..errors import InvalidURL
 
-__all__ = ["MAX_URL_LENGTH", "canonical_host", "normalize_site_url", "safe_http_url"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "canonical_host",
+    "normalize_site_url",
+    "safe_http_url",
+    "same_site",
+    "site_host",
+]
 
 MAX_URL_LENGTH = 2048
 
@@ -288,3 +295,15 @@ def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
         return _canonical_parts(parts, keep_fragment=keep_fragment)
     except InvalidURL:
         return None
+
+
+def site_host(host: str | None) -> str:
+    """The host without a leading "www." ("" for None)."""
+    host = host or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def same_site(host: str | None, other: str | None) -> bool:
+    """Same host ignoring "www.", or one a subdomain of the other (blog.example.com)."""
+    a, b = site_host(host), site_host(other)
+    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))
