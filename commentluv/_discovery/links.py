@@ -80,16 +80,25 @@ class PageLinks:
     refresh: str | None = None
     blog_pages: tuple[str, ...] = ()
     canonical: str | None = None
+    twins: tuple[tuple[str, Candidate], ...] = ()
+    """(a feed's URL, another format of it): tried only when that feed fails."""
 
     def post_feed_urls(self, *, named_only: bool | None = None) -> list[str]:
-        """URLs to try, head links first, then body anchors. Comments feeds are left out:
-        their newest entry is a comment, not the author's post. ``named_only`` keeps only
-        the anchors whose words alone say "feed" (True) or all the others (False)."""
-        return [
-            c.url
-            for c in (*self.feeds, *self.anchors)
-            if not c.is_comments and named_only in (None, is_named_only(c))
-        ]
+        """URLs to try, head links first, then body anchors, each feed followed by its
+        other formats. Comments feeds are left out: their newest entry is a comment, not
+        the author's post. ``named_only`` keeps only the anchors whose words alone say
+        "feed" (True) or all the others (False)."""
+        urls = []
+        for candidate in (*self.feeds, *self.anchors):
+            if candidate.is_comments or named_only not in (None, is_named_only(candidate)):
+                continue
+            urls.append(candidate.url)
+            urls.extend(
+                twin.url
+                for kept, twin in self.twins
+                if kept == candidate.url and not twin.is_comments
+            )
+        return urls
 
 
 class HeadScanner:
@@ -134,6 +143,7 @@ _NOT_FEED_RE = re.compile(
     r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml",
     re.IGNORECASE,
 )
+_LEADING_SPACE = "\ufeff \t\r\n"
 _FEED_WORD_RE = re.compile(r"\b(?:rss|atom|feeds?|syndicat\w*)\b", re.IGNORECASE)
 
 
@@ -155,29 +165,35 @@ def find_feed_links(
     ``charset`` in ``content_type``, then the XML declaration or ``<meta charset>``, then
     UTF-8 or windows-1252 (:func:`commentluv._feeds.decode.decode_page`). Work
     is bounded: only the first 500 ``<link>``, ``<a>`` and ``<meta>`` tags are read, and at
-    most ``max_links`` candidates of each kind are returned. Never raises.
+    most ``max_links`` candidates of each kind are returned. A body that is JSON (it opens
+    with ``{`` or ``[``) links nothing, whatever markup its strings hold (its ``Link``
+    header still counts). Never raises.
     """
     text = html if isinstance(html, str) else decode_page(html, content_type)
+    if text.lstrip(_LEADING_SPACE)[:1] in ("{", "["):
+        text = ""  # JSON (an "RSS in JSON" file): its escaped markup is no page's links
     text = parse_window(text)
     page = safe_http_url(page_url)
     page_parts = urlsplit(page) if page else None
     tags = parse_tags(text)
     base = base_url(tags, page)
-    taken = {page} if page else set()
+    taken = {page: page} if page else {}
+    twins: dict[str, list[Candidate]] = {}
     announced = [
         _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
         for link in parse_link_header(link_header)
     ]
     links = announced + [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
-    feeds = rank_candidates(links, page_parts, max_links, taken)
+    feeds = rank_candidates(links, page_parts, max_links, taken, twins)
     anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags if tag.name == "a"]
     return PageLinks(
         feeds=feeds,
-        anchors=rank_candidates(anchors, page_parts, max_links, taken),
+        anchors=rank_candidates(anchors, page_parts, max_links, taken, twins),
         platform=detect_platform(page_parts, _generators(tags), text),
         refresh=meta_refresh(tags, base),
         blog_pages=blog_pages(tags, base, page_parts),
         canonical=next((url for tag in tags if (url := _canonical(tag, base))), None),
+        twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
 
 
