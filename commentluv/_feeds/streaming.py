@@ -85,6 +85,9 @@ _SENSITIVE = frozenset(
      "created", "date"}
 )  # fmt: skip
 
+# Atom title types whose plain text reads the same as feedparser's (any other, such as
+# application/octet-stream, is base64 or another encoding feedparser decodes).
+_ATOM_TEXT_TYPES = frozenset({"text", "html", "text/plain", "text/html"})
 _W3CDTF_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$")
 # "<", or "&" that could start a character or entity reference (html.unescape takes "&amp"
 # without its ";"): such text cleans differently as markup and as plain text.
@@ -305,6 +308,8 @@ def _item_fields(  # noqa: C901, PLR0912
     for child in _children(item):
         tag = child.tag
         if tag == namespace + "title":
+            if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
+                raise Unsupported("a title of another type (base64): feedparser decodes it")
             title = _once(title, _plain_text(child))
         elif tag == namespace + "link" and atom:
             hrefs.extend(_atom_href(child))
