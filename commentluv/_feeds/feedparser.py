@@ -26,6 +26,7 @@ from .post import (
     from_struct_time,
     id_permalink,
     make_post,
+    own_post_link,
     title_or_excerpt,
     usable,
 )
@@ -142,8 +143,15 @@ def _entry_link(
         hrefs.append(entry.get("link"))
     link = first_safe_url(hrefs, feed_url, not_links=not_links)
     if link is None and atom:
-        return id_permalink(entry.get("id"), site_url=site_url, feed_url=feed_url)
-    return link
+        link = id_permalink(entry.get("id"), site_url=site_url, feed_url=feed_url)
+    if not atom:
+        return link
+    related = [
+        item.get("href")
+        for item in entry.get("links") or []
+        if item.get("rel") == "related" and item.get("type", "") in _PAGE_LINK_TYPES
+    ]
+    return own_post_link(link, related, site_url=site_url, feed_url=feed_url)
 
 
 def _entry_date(entry: Mapping[str, Any]) -> datetime | None:

@@ -31,6 +31,7 @@ __all__ = [
     "id_permalink",
     "make_post",
     "newest_first",
+    "own_post_link",
     "parse_rfc822",
     "parse_rfc3339",
     "title_or_excerpt",
@@ -114,16 +115,32 @@ def first_safe_url(
     return None
 
 
+def own_post_link(
+    link: str | None, related: Iterable[Any], *, site_url: str, feed_url: str
+) -> str | None:
+    """A link-blog entry's own post: when ``link`` (its alternate) leaves the site and one of
+    its Atom ``rel="related"`` links is a page on the site (Daring Fireball's "linked"
+    posts), that one; the backlink brings readers to the commenter's own post."""
+    if link is not None and _on_site(link, site_url, feed_url):
+        return link
+    for href in related:
+        url = safe_http_url(href, keep_fragment=True) if isinstance(href, str) else None
+        if url is not None and _on_site(url, site_url, feed_url):
+            return url
+    return link
+
+
+def _on_site(url: str, site_url: str, feed_url: str) -> bool:
+    host = urlsplit(url).hostname
+    return any(same_site(host, urlsplit(other).hostname) for other in (site_url, feed_url))
+
+
 def id_permalink(entry_id: Any, *, site_url: str, feed_url: str) -> str | None:
     """An Atom entry's ``<id>`` as its link when the entry has none: only an http(s) URL on
     the site (or the feed's host), which WordPress's ``?p=123`` ids are; a tag: or urn: id,
     or a URL elsewhere, is no page of the commenter's."""
     url = safe_http_url(entry_id) if isinstance(entry_id, str) else None
-    if url is None:
-        return None
-    host = urlsplit(url).hostname
-    on_site = any(same_site(host, urlsplit(other).hostname) for other in (site_url, feed_url))
-    return url if on_site else None
+    return url if url is not None and _on_site(url, site_url, feed_url) else None
 
 
 def make_post(

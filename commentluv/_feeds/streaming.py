@@ -49,6 +49,7 @@ from .post import (
     id_permalink,
     make_post,
     newest_first,
+    own_post_link,
     parse_rfc822,
     parse_rfc3339,
 )
@@ -260,13 +261,15 @@ class FeedReader:
         if parent is None or (self._item_tag == "item" and parent.tag != "channel"):
             raise Unsupported("an item outside the channel")
         atom = self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"]
-        fields = _item_fields(item, atom=atom)
-        title, hrefs, entry_id, published, updated = fields
+        title, hrefs, related, entry_id, published, updated = _item_fields(item, atom=atom)
         link = first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url)
         if link is not None and link == self.feed_url:
             raise Unsupported("a link to the feed itself: the fallback's self-link rule")
         if link is None and atom:
             link = id_permalink(entry_id, site_url=self.site_url, feed_url=self.feed_url)
+        if related:
+            joined = [_join(self.feed_url, href) for href in related]
+            link = own_post_link(link, joined, site_url=self.site_url, feed_url=self.feed_url)
         post = make_post(
             clean_text(title, TITLE_MAX_LENGTH, markup=False),
             link,
@@ -295,12 +298,13 @@ class FeedReader:
 # One pass over an item's children (the hot loop of every feed read), flat on purpose.
 def _item_fields(  # noqa: C901, PLR0912
     item: Any, *, atom: bool
-) -> tuple[str, list[str], str | None, str | None, str | None]:
-    """(title, candidate links, Atom id, published, updated) of one item, exactly as
-    feedparser would see them, or Unsupported."""
+) -> tuple[str, list[str], list[str], str | None, str | None, str | None]:
+    """(title, candidate links, Atom related links, Atom id, published, updated) of one
+    item, exactly as feedparser would see them, or Unsupported."""
     namespace = f"{{{_ATOM}}}" if atom else ("" if item.tag == "item" else f"{{{_RSS1}}}")
     title: str | None = None
     hrefs: list[str] = []
+    related: list[str] = []
     link: str | None = None
     entry_id: str | None = None
     dates: dict[str, str] = {}
@@ -312,7 +316,8 @@ def _item_fields(  # noqa: C901, PLR0912
                 raise Unsupported("a title of another type (base64): feedparser decodes it")
             title = _once(title, _plain_text(child))
         elif tag == namespace + "link" and atom:
-            hrefs.extend(_atom_href(child))
+            rel, href = _atom_link(child)
+            (hrefs if rel == "alternate" else related if rel == "related" else []).append(href)
         elif tag == namespace + "id" and atom:
             entry_id = _once(entry_id, _text(child).strip())
         elif tag == namespace + "link":
@@ -334,7 +339,7 @@ def _item_fields(  # noqa: C901, PLR0912
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
         hrefs = [link]
-    return title, hrefs, entry_id, dates.get("published"), dates.get("updated")
+    return title, hrefs, related, entry_id, dates.get("published"), dates.get("updated")
 
 
 def _children(item: Any) -> Iterator[Any]:
@@ -371,17 +376,18 @@ def _plain_text(element: Any) -> str:
     return text
 
 
-def _atom_href(link: Any) -> list[str]:
-    """The link's href when .feedparser would consider it (rel alternate, an HTML type)."""
+def _atom_link(link: Any) -> tuple[str, str]:
+    """(rel, href) of a link to a page as .feedparser considers it (an HTML type; rel
+    "other" for the rest)."""
     # feedparser lower-cases rel and type and defaults them to alternate and text/html.
     rel = link.get("rel", "alternate").lower()
     media_type = link.get("type", "text/html").lower()
     href = link.get("href")
     if href is None or media_type in ("", "html", "xhtml", "text"):
         raise Unsupported("an Atom link feedparser reads differently")
-    if rel == "alternate" and media_type in ("text/html", "application/xhtml+xml"):
-        return [href]
-    return []
+    if media_type in ("text/html", "application/xhtml+xml"):
+        return rel, href
+    return "other", href
 
 
 def _join(base: str, href: str) -> str:
