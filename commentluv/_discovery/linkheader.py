@@ -20,12 +20,15 @@ LinkValue = dict[str, str]
 # A header this long is not announcing feeds; the scan stays short whatever a server sends.
 _MAX_HEADER_CHARS = 16 * 1024
 _MAX_VALUES = 50
-_TARGET_RE = re.compile(r"[\s,]*<([^<>]*)>")
+# Each starts with the character it needs at the position it is matched at (separators and
+# spaces are skipped by hand), so no pattern rescans a run of them from every position.
+_TARGET_RE = re.compile(r"<([^<>]*)>")
 _PARAMETER_RE = re.compile(
-    r"""\s*;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,\s]*)))?"""
+    r""";\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,\s]*)))?"""
 )
 _QUOTED_PAIR_RE = re.compile(r"\\(.)")
-_EXT_VALUE_RE = re.compile(r"([A-Za-z0-9_-]+)'[^']*'(.*)")
+_EXT_VALUE_RE = re.compile(r"\A([A-Za-z0-9_-]+)'[^']*'(.*)")
+_SPACE = " \t\r\n"
 
 
 def parse_link_header(value: str | None) -> list[LinkValue]:
@@ -34,10 +37,12 @@ def parse_link_header(value: str | None) -> list[LinkValue]:
     text = (value or "")[:_MAX_HEADER_CHARS]
     links: list[LinkValue] = []
     position = 0
-    while len(links) < _MAX_VALUES and (target := _TARGET_RE.match(text, position)):
+    while len(links) < _MAX_VALUES and (
+        target := _TARGET_RE.match(text, _skip(text, position, _SPACE + ","))
+    ):
         link = {"href": target.group(1).strip()}
         position = target.end()
-        while parameter := _PARAMETER_RE.match(text, position):
+        while parameter := _PARAMETER_RE.match(text, _skip(text, position, _SPACE)):
             name, quoted, token = parameter.groups()
             position = parameter.end()
             name = name.lower()
@@ -52,6 +57,13 @@ def parse_link_header(value: str | None) -> list[LinkValue]:
         if rest and not rest.startswith(","):
             break  # junk after a value: the rest cannot be told apart reliably
     return links
+
+
+def _skip(text: str, position: int, characters: str) -> int:
+    """The first position at or after ``position`` that holds none of ``characters``."""
+    while position < len(text) and text[position] in characters:
+        position += 1
+    return position
 
 
 def _ext_value(value: str) -> str:

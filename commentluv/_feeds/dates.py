@@ -162,13 +162,14 @@ _MONTHS = _month_table()
 _DAYS = _day_table()
 
 _WORD = r"[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?\.?"
+# Anchored at the start: matched against a whole stripped value, never searched through one.
 _LOCALIZED_RE = re.compile(
-    rf"(?:({_WORD})\s*,?\s+)?(\d{{1,2}})\.?\s+({_WORD})\s*,?\s+(\d{{4}})"
+    rf"\A(?:({_WORD})\s*,?\s+)?(\d{{1,2}})\.?\s+({_WORD})\s*,?\s+(\d{{4}})"
     r"(?:,?\s+(\d{1,2})[:.](\d\d)(?:[:.](\d\d))?)?"
     r"(?:\s*(?:([A-Za-z]{1,5})|([+-])(\d\d):?(\d\d)))?\s*$"
 )
 _SLASHED_RE = re.compile(
-    r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d\d)(?::(\d\d))?)?"
+    r"\A(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d\d)(?::(\d\d))?)?"
     r"(?:\s*(?:([A-Za-z]{1,5})|([+-])(\d\d):?(\d\d)))?$"
 )
 # Zone names WordPress and servers print; any other name leaves the date unread.

@@ -40,14 +40,18 @@ _KNOWN_SCHEMES = frozenset(
 # A fediverse handle typed where a website goes: "@alice@host" or "alice@host" (a host name
 # with a dot: a server's name, never an address or a port); and a Bluesky handle that is a
 # bsky.social host, which serves no page of its own.
+# Anchored at both ends (\A, \Z), as the other patterns here are at their start: each is
+# only ever matched against a whole typed value, never searched through one.
 _FEDIVERSE_HANDLE_RE = re.compile(
-    r"@?([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)@([^\s@/:?#]+\.[^\s@/:?#.]+)"
+    r"\A@?([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)@((?:[^\s@/:?#.]+\.)+[^\s@/:?#.]+)\Z"
 )
 _BLUESKY_HANDLE_RE = re.compile(
-    r"(?:@|https?://)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.bsky\.social)/?",
+    r"\A(?:@|https?://)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.bsky\.social)/?\Z",
     re.IGNORECASE,
 )
-_FEDIVERSE_PROFILE_RE = re.compile(r"https?://([^/?#@]+)/@([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)/?")
+_FEDIVERSE_PROFILE_RE = re.compile(
+    r"\Ahttps?://([^/?#@]+)/@([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)/?\Z"
+)
 _FORBIDDEN_CHARS_RE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
