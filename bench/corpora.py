@@ -432,7 +432,7 @@ def run_feeds(cases: list[Case]) -> list[Outcome]:
     return outcomes
 
 
-def table(outcomes: list[Outcome], cases: int) -> str:
+def table(outcomes: list[Outcome], cases: list[Case]) -> str:
     causes = Counter(o.cause for o in outcomes if not o.agrees)
     deliberate = sum(n for cause, n in causes.items() if cause in DELIBERATE)
     agree = sum(o.agrees for o in outcomes)
@@ -443,13 +443,13 @@ def table(outcomes: list[Outcome], cases: int) -> str:
     for corpus in sorted({o.case.corpus for o in outcomes}):
         mine = [o for o in outcomes if o.case.corpus == corpus]
         bad = [o for o in mine if not o.agrees]
+        named = sum(case.corpus == corpus for case in cases)
         lines.append(
-            f"| {corpus} | | {len(mine)} | {len(mine) - len(bad)} | {len(bad)} |"
+            f"| {corpus} | {named} | {len(mine)} | {len(mine) - len(bad)} | {len(bad)} |"
             f" {sum(o.cause in DELIBERATE for o in bad)} |"
         )
-    lines.append(
-        f"| all | {cases} | {len(outcomes)} | {agree} | {len(outcomes) - agree} | {deliberate} |"
-    )
+    disagree = len(outcomes) - agree
+    lines.append(f"| all | {len(cases)} | {len(outcomes)} | {agree} | {disagree} | {deliberate} |")
     lines += ["", "| cause | cases | deliberate |", "|---|---:|---|"]
     lines += [
         f"| {cause} | {n} | {'yes' if cause in DELIBERATE else 'no'} |"
@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         cases += gofeed_cases(args.gofeed)
     started = time.perf_counter()
     outcomes = run_feeds(cases)
-    sys.stdout.write(table(outcomes, len(cases)) + "\n")
+    sys.stdout.write(table(outcomes, cases) + "\n")
     if args.details:
         for o in outcomes:
             if not o.agrees:

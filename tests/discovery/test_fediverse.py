@@ -18,26 +18,11 @@ import pytest
 
 from commentluv import CommentLuv, HTTPTransport, MemoryCache
 from commentluv._discovery.webfinger import fediverse_feeds, profile_page, webfinger_url
+from tests.support.documents import one_post_atom, one_post_rss
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
 JRD = "application/jrd+json"
-
-
-def rss(title: str, link: str) -> str:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>A</title>'
-        f"<item><title>{title}</title><link>{link}</link>"
-        "<pubDate>Fri, 31 May 2024 09:30:00 +0000</pubDate></item></channel></rss>"
-    )
-
-
-def atom(title: str, link: str) -> str:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-        f'<title>A</title><entry><title>{title}</title><link href="{link}"/>'
-        f"<id>{link}</id><updated>2024-05-31T09:30:00Z</updated></entry></feed>"
-    )
 
 
 def jrd(profile: str, *, rel: str = "http://webfinger.net/rel/profile-page") -> str:
@@ -95,6 +80,16 @@ def test_where_fediverse_servers_put_a_profiles_feed():
 # Lookups over a fake web
 
 
+def serve_mastodon_profile(web) -> None:
+    """m.example/@alice links its feed, whose newest post is "A toot"."""
+    feed = "https://m.example/@alice.rss"
+    web.get(
+        "https://m.example/@alice",
+        PAGE.format(head=f'<link rel="alternate" type="{RSS}" href="{feed}">'),
+    )
+    web.get(feed, one_post_rss("A toot", "https://m.example/@alice/1"), content_type=RSS)
+
+
 @pytest.fixture
 def luv(web):
     client = CommentLuv(cache=MemoryCache(), transport=web.transport)
@@ -103,14 +98,7 @@ def luv(web):
 
 
 def test_a_mastodon_handle_costs_no_webfinger(web, luv):
-    web.get(
-        "https://m.example/@alice",
-        PAGE.format(
-            head=f'<link rel="alternate" type="{RSS}" href="https://m.example/@alice.rss">'
-        ),
-    )
-    web.get("https://m.example/@alice.rss", rss("A toot", "https://m.example/@alice/1"),
-            content_type=RSS)  # fmt: skip
+    serve_mastodon_profile(web)
     post = luv.latest("@alice@m.example")
     assert (post.title, post.site_url) == ("A toot", "https://m.example/@alice")
     assert web.urls() == ["https://m.example/@alice", "https://m.example/@alice.rss"]
@@ -118,14 +106,7 @@ def test_a_mastodon_handle_costs_no_webfinger(web, luv):
 
 @pytest.mark.parametrize("typed", ["alice@m.example", "https://m.example/@alice"])
 def test_a_handle_and_its_profile_url_share_one_cache_entry_and_verify_choice(web, luv, typed):
-    web.get(
-        "https://m.example/@alice",
-        PAGE.format(
-            head=f'<link rel="alternate" type="{RSS}" href="https://m.example/@alice.rss">'
-        ),
-    )
-    web.get("https://m.example/@alice.rss", rss("A toot", "https://m.example/@alice/1"),
-            content_type=RSS)  # fmt: skip
+    serve_mastodon_profile(web)
     luv.latest("@alice@m.example")
     sent = len(web.urls())
     check = luv.verify_choice(typed, "https://m.example/@alice/1")
@@ -143,7 +124,7 @@ def test_a_delegated_handle_goes_through_webfinger(web, luv):
     )
     web.get(
         "https://social.example.com/@alice/feed.rss",
-        rss("From GoToSocial", "https://social.example.com/@alice/1"),
+        one_post_rss("From GoToSocial", "https://social.example.com/@alice/1"),
         content_type=RSS,
     )
     post = luv.latest("alice@example.com")
@@ -161,7 +142,7 @@ def test_a_pleroma_profile_without_feed_links(web, luv):
     web.get("https://pl.example/users/alice", PAGE.format(head="<title>Pleroma</title>"))
     web.get(
         "https://pl.example/users/alice/feed.atom",
-        atom("From Pleroma", "https://pl.example/notice/1"),
+        one_post_atom("From Pleroma", "https://pl.example/notice/1"),
         content_type=ATOM,
     )
     assert luv.latest("@alice@pl.example").title == "From Pleroma"
@@ -180,7 +161,7 @@ def test_a_webfinger_answer_to_a_private_address_is_refused(web, luv):
 def test_a_bluesky_handle_is_its_profile_feed(web, luv):
     web.get("https://bsky.app/profile/alice.bsky.social", PAGE.format(head=""))
     web.get("https://bsky.app/profile/alice.bsky.social/rss",
-            rss("A skeet", "https://bsky.app/profile/alice.bsky.social/post/1"),
+            one_post_rss("A skeet", "https://bsky.app/profile/alice.bsky.social/post/1"),
             content_type=RSS)  # fmt: skip
     assert luv.latest("@alice.bsky.social").title == "A skeet"
     assert web.urls() == [
@@ -246,7 +227,7 @@ def test_end_to_end_a_handle_through_webfinger(tls_hosts):
         ("social.example.com", "/@alice"): (200, "text/html", PAGE.format(
             head=f'<link rel="alternate" type="{RSS}" href="/@alice.rss">')),
         ("social.example.com", "/@alice.rss"): (
-            200, RSS, rss("Over WebFinger", "https://social.example.com/@alice/1")),
+            200, RSS, one_post_rss("Over WebFinger", "https://social.example.com/@alice/1")),
     }  # fmt: skip
     transport = HTTPTransport(resolver=lambda host, port: ["127.0.0.1"], verify=str(tls_hosts))
     with CommentLuv(allow_private_hosts=True, transport=transport) as luv:

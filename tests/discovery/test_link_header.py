@@ -9,18 +9,11 @@ import pytest
 from commentluv import CommentLuv, MemoryCache
 from commentluv._discovery import find_feed_links
 from commentluv._discovery.linkheader import parse_link_header
+from tests.support.documents import one_post_rss
 
 SITE = "https://ann.example/"
 RSS = "application/rss+xml"
 PAGE = "<!DOCTYPE html><html><head><title>Ann</title>{head}</head><body><p>Hi</p></body></html>"
-
-
-def rss(title: str, site: str = SITE) -> str:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Ann</title>'
-        f"<item><title>{title}</title><link>{site}p/1/</link>"
-        "<pubDate>Fri, 31 May 2024 09:30:00 +0000</pubDate></item></channel></rss>"
-    )
 
 
 def feed_urls(page_url: str, header: str, head: str = "") -> list[str]:
@@ -103,7 +96,9 @@ def test_what_is_not_a_feed_in_the_header(header):
 def test_lookup_reads_the_header_with_no_request_more(web):
     header = f'</feed.xml>; rel="alternate"; type="{RSS}"'
     web.get(SITE, PAGE.format(head=""), headers={"Link": header})
-    web.get(SITE + "feed.xml", rss("Announced in the header"), content_type=RSS)
+    web.get(
+        SITE + "feed.xml", one_post_rss("Announced in the header", SITE + "p/1/"), content_type=RSS
+    )
     with CommentLuv(cache=MemoryCache(), transport=web.transport) as luv:
         assert luv.latest(SITE).title == "Announced in the header"
     assert web.urls() == [SITE, SITE + "feed.xml"]
@@ -116,7 +111,7 @@ def test_end_to_end_a_feed_announced_only_in_the_header(site):
     )
     site.add("/old", b"", status=301, headers={"Location": "/blog/"})
     site.add("/blog/", PAGE.format(head=""), headers={"Link": header})
-    site.add("/blog/feed.xml", rss("From the header", site.url + "/"),
+    site.add("/blog/feed.xml", one_post_rss("From the header", site.url + "/p/1/"),
              headers={"Content-Type": RSS})  # fmt: skip
     with CommentLuv(allow_private_hosts=True) as luv:
         post = luv.latest(site.url + "/old")

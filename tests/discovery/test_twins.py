@@ -11,6 +11,7 @@ import pytest
 
 from commentluv import CommentLuv, MemoryCache
 from commentluv._discovery import find_feed_links
+from tests.support.documents import one_post_rss
 
 SITE = "https://ann.example/"
 RSS = "application/rss+xml"
@@ -20,14 +21,6 @@ HEAD = (
     f'<link rel="alternate" type="{JSON}" title="JSON Feed" href="/feed.json">'
 )
 PAGE = f"<!DOCTYPE html><html><head>{HEAD}</head><body><p>Hi</p></body></html>"
-
-
-def rss(title: str, site: str = SITE) -> str:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Ann</title>'
-        f"<item><title>{title}</title><link>{site}p/1/</link>"
-        "<pubDate>Fri, 31 May 2024 09:30:00 +0000</pubDate></item></channel></rss>"
-    )
 
 
 def json_feed(title: str, site: str = SITE) -> str:
@@ -72,7 +65,7 @@ def test_the_other_format_when_the_first_fails(web, broken):
 
 def test_the_twin_is_not_fetched_when_the_first_works(web):
     web.get(SITE, PAGE)
-    web.get(SITE + "xml/rss.xml", rss("From RSS"), content_type=RSS)
+    web.get(SITE + "xml/rss.xml", one_post_rss("From RSS", SITE + "p/1/"), content_type=RSS)
     with CommentLuv(cache=MemoryCache(), transport=web.transport) as luv:
         assert luv.latest(SITE).title == "From RSS"
     assert web.urls() == [SITE, SITE + "xml/rss.xml"]
@@ -86,7 +79,9 @@ def test_end_to_end_json_that_is_not_a_feed_then_rss(site):
     site.add("/", f"<html><head>{head}</head><body></body></html>")
     site.add("/feed.json", '{"rss": {"channel": {"item": []}}}',
              headers={"Content-Type": "application/json"})  # fmt: skip
-    site.add("/rss.xml", rss("From RSS", site.url + "/"), headers={"Content-Type": RSS})
+    site.add(
+        "/rss.xml", one_post_rss("From RSS", site.url + "/p/1/"), headers={"Content-Type": RSS}
+    )
     with CommentLuv(allow_private_hosts=True) as luv:
         post = luv.latest(site.url + "/")
     assert (post.title, post.feed_url) == ("From RSS", site.url + "/rss.xml")
