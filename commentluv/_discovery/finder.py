@@ -12,11 +12,12 @@ Each phase runs within what is left of the lookup's :data:`MAX_REQUESTS`:
    each page read for its feed links, :data:`SUBPATH_REQUESTS` requests in all.
 
 A deep link (a post, a profile, ``index.php?page=about``) goes through 1 and 2 and a
-profile rule's feed (``/@ann`` → ``/@ann.rss``), then (for a fediverse handle's site) the
-profile page its server's WebFinger names and that profile's feed, then the site root once
-through 1 to 4, then 3 under the deep link. A candidate counts only when its body sniffs
-as a feed. At most ``max_candidates`` links and as many guesses are tried per page. The
-fetching is the caller's (a :class:`FeedSource`): this module touches no network.
+profile rule's feed (``/@ann`` → ``/@ann.rss``), then for a fediverse profile (a handle's
+site) the profile page its server's WebFinger names and that profile's feed, and nothing
+more; for any other deep link the site root once through 1 to 4, then 3 under it. A
+candidate counts only when its body sniffs as a feed. At most ``max_candidates`` links and
+as many guesses are tried per page. The fetching is the caller's (a :class:`FeedSource`):
+this module touches no network.
 """
 
 from __future__ import annotations
@@ -151,8 +152,7 @@ class _Search:
                 self._discover(page, keep=0, explore=False)
                 or self._try(self._profile_feeds(page), page.document, keep=0, advertised=False)
                 or self._fediverse_profile()
-                or self._site_root(page.document.url, keep=_DEEP_GUESS_REQUESTS)
-                or self._explore(page, keep=0, blog_pages=False)
+                or self._beyond_the_page(page)
             )
         else:
             found = self._discover(page, keep=0, explore=True)
@@ -160,6 +160,15 @@ class _Search:
         if found is not None:
             return found
         raise page.missing or self._no_feed()
+
+    def _beyond_the_page(self, page: _Page) -> Found | None:
+        """A deep link's site root, then its guesses; none for a fediverse profile (a
+        handle's site): the server's home page and guesses are not the person's."""
+        if webfinger_url(self.site) is not None:
+            return None
+        return self._site_root(page.document.url, keep=_DEEP_GUESS_REQUESTS) or self._explore(
+            page, keep=0, blog_pages=False
+        )
 
     @staticmethod
     def _profile_feeds(page: _Page) -> list[str]:

@@ -237,3 +237,17 @@ def test_end_to_end_a_handle_through_webfinger(tls_hosts):
         "example.com/@alice", "example.com" + webfinger, "social.example.com/@alice",
         "social.example.com/@alice.rss",
     ]  # fmt: skip
+
+
+def test_an_email_address_typed_as_a_website_never_reaches_the_providers_home_page(web, luv):
+    web.get(
+        "https://mail.example/",
+        PAGE.format(head=f'<link rel="alternate" type="{RSS}" href="/feed/">'),
+    )
+    web.get("https://mail.example/feed/", one_post_rss("The provider's news", "https://mail.example/n"),
+            content_type=RSS)  # fmt: skip
+    web.get("https://mail.example/@john.doe", PAGE.format(head=""), status=404)
+    result = luv.lookup("john.doe@mail.example")
+    assert result.posts == () and result.error is not None
+    assert "https://mail.example/" not in web.urls()
+    assert len(web.urls()) <= 3  # the profile, its WebFinger (refused here), nothing more
