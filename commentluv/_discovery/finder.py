@@ -12,10 +12,12 @@ Each phase runs within what is left of the lookup's :data:`MAX_REQUESTS`:
    each page read for its feed links, :data:`SUBPATH_REQUESTS` requests in all.
 
 A deep link (a post, a profile, ``index.php?page=about``) goes through 1 and 2 and a
-profile rule's feed (``/@ann`` → ``/@ann.rss``), then the site root once through 1 to 4,
-then 3 under the deep link. A candidate counts only when its body sniffs as a feed. At most
-``max_candidates`` links and as many guesses are tried per page. The fetching is the
-caller's (a :class:`FeedSource`): this module touches no network.
+profile rule's feed (``/@ann`` → ``/@ann.rss``), then for a fediverse profile (a handle's
+site) the profile page its server's WebFinger names and that profile's feed, and nothing
+more; for any other deep link the site root once through 1 to 4, then 3 under it. A
+candidate counts only when its body sniffs as a feed. At most ``max_candidates`` links and
+as many guesses are tried per page. The fetching is the caller's (a :class:`FeedSource`):
+this module touches no network.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from .links import HeadScanner, PageLinks, find_feed_links
 from .navigation import page_key
 from .platforms import guess_feed_urls, profile_feed
 from .sniff import sniff_feed
+from .webfinger import fediverse_feeds, profile_page, webfinger_url
 
 __all__ = [
     "MAX_BLOG_PAGES",
@@ -86,9 +89,9 @@ class Document(Protocol):
 
 class FeedSource(Protocol):
     """How the finder fetches: a page (``scanner`` may stop the read after the head; a 404 or
-    410 comes back as a document with its body), and a candidate feed with the posts read
-    while it streamed in (None: parse the body). ``requests_left`` is what the lookup may
-    still send; a fetch past it raises."""
+    410 comes back as a document with its body), a candidate feed with the posts read
+    while it streamed in (None: parse the body), and a WebFinger answer (JSON).
+    ``requests_left`` is what the lookup may still send; a fetch past it raises."""
 
     @property
     def requests_left(self) -> int: ...
@@ -96,6 +99,8 @@ class FeedSource(Protocol):
     def page(self, url: str, scanner: HeadScanner) -> Document: ...
 
     def feed(self, url: str) -> tuple[Document, list[Post] | None]: ...
+
+    def webfinger(self, url: str) -> Document: ...
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,8 @@ class _Search:
             found = (
                 self._discover(page, keep=0, explore=False)
                 or self._try(self._profile_feeds(page), page.document, keep=0, advertised=False)
-                or self._site_root(page.document.url, keep=_DEEP_GUESS_REQUESTS)
-                or self._explore(page, keep=0, blog_pages=False)
+                or self._fediverse_profile()
+                or self._beyond_the_page(page)
             )
         else:
             found = self._discover(page, keep=0, explore=True)
@@ -156,11 +161,43 @@ class _Search:
             return found
         raise page.missing or self._no_feed()
 
+    def _beyond_the_page(self, page: _Page) -> Found | None:
+        """A deep link's site root, then its guesses; none for a fediverse profile (a
+        handle's site): the server's home page and guesses are not the person's."""
+        if webfinger_url(self.site) is not None:
+            return None
+        return self._site_root(page.document.url, keep=_DEEP_GUESS_REQUESTS) or self._explore(
+            page, keep=0, blog_pages=False
+        )
+
     @staticmethod
     def _profile_feeds(page: _Page) -> list[str]:
         """A profile's feed by rule (/@ann → /@ann.rss): before the site root."""
         ruled = None if page.missing else profile_feed(page.document.url, page.links.canonical)
         return [ruled] if ruled else []
+
+    def _fediverse_profile(self) -> Found | None:
+        """A handle's site (``https://host/@alice``) whose page names no feed: the profile
+        page the server's WebFinger names (one request more), its feed links, then where
+        fediverse servers put a profile's feed."""
+        query = webfinger_url(self.site)
+        if query is None or self.source.requests_left <= _DEEP_GUESS_REQUESTS:
+            return None
+        try:
+            answer = self.source.webfinger(query)
+        except FetchTimeout:
+            raise
+        except CommentLuvError as exc:
+            logger.debug("webfinger %s failed: %s: %s", query, exc.kind, exc)
+            return None
+        profile = profile_page(answer.body) if answer.status == 200 else None
+        if profile is None:
+            return None
+        logger.debug("%s: WebFinger names the profile %s", self.site, profile)
+        found = None
+        if page_key(profile) not in self.pages:
+            found = self._elsewhere(profile, keep=_DEEP_GUESS_REQUESTS - 1, explore=False)
+        return found or self._try(fediverse_feeds(profile), answer, keep=0, advertised=False)
 
     def _no_feed(self) -> CommentLuvError:
         if isinstance(self.advertised_error, BlockedURL | FeedError):
@@ -318,7 +355,10 @@ def _read_page(document: Document, scanner: HeadScanner) -> _Page:
         return _Page(document, _NO_LINKS, is_feed=True)
     links = scanner.links if not document.complete and scanner.links else None
     if links is None:
-        links = find_feed_links(document.body, document.url, content_type=content_type)
+        link_header = document.headers.get("link")
+        links = find_feed_links(
+            document.body, document.url, content_type=content_type, link_header=link_header
+        )
     return _Page(document, links, missing=missing)
 
 

@@ -16,7 +16,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
-from .._shared.urls import safe_http_url
+from .._shared.urls import safe_http_url, same_site
+from .linkheader import parse_link_header
 from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
 from .rank import (
@@ -25,7 +26,6 @@ from .rank import (
     is_named_only,
     looks_like_feed_url,
     rank_candidates,
-    same_site,
 )
 from .sniff import media_type, sniff_feed
 from .tags import PageTag, attribute, base_url, parse_tags, parse_window
@@ -80,16 +80,25 @@ class PageLinks:
     refresh: str | None = None
     blog_pages: tuple[str, ...] = ()
     canonical: str | None = None
+    twins: tuple[tuple[str, Candidate], ...] = ()
+    """(a feed's URL, another format of it): tried only when that feed fails."""
 
     def post_feed_urls(self, *, named_only: bool | None = None) -> list[str]:
-        """URLs to try, head links first, then body anchors. Comments feeds are left out:
-        their newest entry is a comment, not the author's post. ``named_only`` keeps only
-        the anchors whose words alone say "feed" (True) or all the others (False)."""
-        return [
-            c.url
-            for c in (*self.feeds, *self.anchors)
-            if not c.is_comments and named_only in (None, is_named_only(c))
-        ]
+        """URLs to try, head links first, then body anchors, each feed followed by its
+        other formats. Comments feeds are left out: their newest entry is a comment, not
+        the author's post. ``named_only`` keeps only the anchors whose words alone say
+        "feed" (True) or all the others (False)."""
+        urls = []
+        for candidate in (*self.feeds, *self.anchors):
+            if candidate.is_comments or named_only not in (None, is_named_only(candidate)):
+                continue
+            urls.append(candidate.url)
+            urls.extend(
+                twin.url
+                for kept, twin in self.twins
+                if kept == candidate.url and not twin.is_comments
+            )
+        return urls
 
 
 class HeadScanner:
@@ -116,8 +125,12 @@ class HeadScanner:
         if end is None:
             return False
         self._done = True
-        content_type = headers.get("content-type")
-        self.links = find_feed_links(bytes(body[:end]), url, content_type=content_type)
+        self.links = find_feed_links(
+            bytes(body[:end]),
+            url,
+            content_type=headers.get("content-type"),
+            link_header=headers.get("link"),
+        )
         return bool(self.links.post_feed_urls())
 
 
@@ -130,6 +143,7 @@ _NOT_FEED_RE = re.compile(
     r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml",
     re.IGNORECASE,
 )
+_LEADING_SPACE = "\ufeff \t\r\n"
 _FEED_WORD_RE = re.compile(r"\b(?:rss|atom|feeds?|syndicat\w*)\b", re.IGNORECASE)
 
 
@@ -138,33 +152,48 @@ def find_feed_links(
     page_url: str,
     *,
     content_type: str | None = None,
+    link_header: str | None = None,
     max_links: int = 50,
 ) -> PageLinks:
     """The feeds a page links to, ranked best first, and its platform.
+
+    ``link_header`` is the response's HTTP ``Link`` header (RFC 8288): the feeds it announces
+    rank exactly as head ``<link>``s do (before them when all else is equal: the header comes
+    first), their relative targets resolved against ``page_url``.
 
     ``page_url`` is the page's final URL (after redirects); bytes are decoded by BOM, then the
     ``charset`` in ``content_type``, then the XML declaration or ``<meta charset>``, then
     UTF-8 or windows-1252 (:func:`commentluv._feeds.decode.decode_page`). Work
     is bounded: only the first 500 ``<link>``, ``<a>`` and ``<meta>`` tags are read, and at
-    most ``max_links`` candidates of each kind are returned. Never raises.
+    most ``max_links`` candidates of each kind are returned. A body that is JSON (it opens
+    with ``{`` or ``[``) links nothing, whatever markup its strings hold (its ``Link``
+    header still counts). Never raises.
     """
     text = html if isinstance(html, str) else decode_page(html, content_type)
+    if text.lstrip(_LEADING_SPACE)[:1] in ("{", "["):
+        text = ""  # JSON (an "RSS in JSON" file): its escaped markup is no page's links
     text = parse_window(text)
     page = safe_http_url(page_url)
     page_parts = urlsplit(page) if page else None
     tags = parse_tags(text)
     base = base_url(tags, page)
-    taken = {page} if page else set()
-    links = [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
-    feeds = rank_candidates(links, page_parts, max_links, taken)
+    taken = {page: page} if page else {}
+    twins: dict[str, list[Candidate]] = {}
+    announced = [
+        _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
+        for link in parse_link_header(link_header)
+    ]
+    links = announced + [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
+    feeds = rank_candidates(links, page_parts, max_links, taken, twins)
     anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags if tag.name == "a"]
     return PageLinks(
         feeds=feeds,
-        anchors=rank_candidates(anchors, page_parts, max_links, taken),
+        anchors=rank_candidates(anchors, page_parts, max_links, taken, twins),
         platform=detect_platform(page_parts, _generators(tags), text),
         refresh=meta_refresh(tags, base),
         blog_pages=blog_pages(tags, base, page_parts),
         canonical=next((url for tag in tags if (url := _canonical(tag, base))), None),
+        twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
 
 
@@ -188,21 +217,30 @@ def _clean_title(value: str) -> str | None:
 
 
 def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
+    title = tag.attrs.get("title")
+    return _feed_link(attribute(tag, "rel"), attribute(tag, "type"), attribute(tag, "href"),
+                      title, base)  # fmt: skip
+
+
+def _feed_link(
+    rel: str, declared_type: str, href: str, title: str | None, base: str | None
+) -> Candidate | None:
+    """A ``<link>`` of the head or a value of the ``Link`` header, when it declares a feed."""
     # Most of a page's <link>s are stylesheets, icons and preloads: their rel says so before
     # their href is worth resolving.
-    rels = _feed_rels(tag)
+    rels = _rels(rel)
     if not rels:
         return None
-    url = _target(tag, base)
-    type_attr = attribute(tag, "type").strip().lower()
+    url = _target(href, base)
+    type_attr = declared_type.strip().lower()
     if url is None or not _declares_feed(rels, type_attr, url):
         return None
-    return Candidate(url, _clean_title(attribute(tag, "title")), type_attr or None, "link")
+    return Candidate(url, _clean_title(title or ""), type_attr or None, "link")
 
 
-def _target(tag: PageTag, base: str | None) -> str | None:
-    """The tag's absolute http(s) ``href``, unless it is an API endpoint or a sitemap."""
-    url = safe_http_url(attribute(tag, "href"), base)
+def _target(href: str, base: str | None) -> str | None:
+    """The absolute http(s) URL of ``href``, unless it is an API endpoint or a sitemap."""
+    url = safe_http_url(href, base)
     if url is None:
         return None
     parts = urlsplit(url)
@@ -210,7 +248,7 @@ def _target(tag: PageTag, base: str | None) -> str | None:
 
 
 def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
-    """Whether a ``<link>`` or ``<a>`` says, by its feed ``rels`` (:func:`_feed_rels`) and
+    """Whether a ``<link>`` or ``<a>`` says, by its feed ``rels`` (:func:`_rels`) and
     ``type``, that it points to a feed."""
     if not rels:
         return False
@@ -222,14 +260,14 @@ def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
     return not essence and "feed" in rels and looks_like_feed_url(url)
 
 
-def _feed_rels(tag: PageTag) -> set[str]:
-    """The tag's ``rel`` values when one names a feed (and none a stylesheet), else empty."""
-    rels = set(attribute(tag, "rel").lower().split())
+def _rels(rel: str) -> set[str]:
+    """The ``rel`` values when one names a feed (and none a stylesheet), else empty."""
+    rels = set(rel.lower().split())
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
 def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) -> Candidate | None:
-    url = _target(tag, base)
+    url = _target(attribute(tag, "href"), base)
     if url is None:
         return None
     parts = urlsplit(url)
@@ -238,7 +276,7 @@ def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) 
     local = page is not None and same_site(parts.hostname, page.hostname)
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
-        _declares_feed(_feed_rels(tag), type_attr, url)
+        _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
         or looks_like_feed_url(url)
         or (local and _FEED_WORD_RE.search(label or "") is not None)
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from .._shared.urls import safe_http_url
-from .rank import looks_like_feed_url, path_segments, same_site
+from .._shared.urls import safe_http_url, same_site
+from .rank import looks_like_feed_url, path_segments
 from .tags import PageTag, attribute
 
 __all__ = ["BLOG_WORDS", "blog_pages", "meta_refresh", "page_key"]

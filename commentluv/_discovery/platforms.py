@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from .._shared.urls import safe_http_url
-from .rank import path_segments, site_host
+from .._shared.urls import safe_http_url, site_host
+from .rank import path_segments
 
 __all__ = ["PROFILE_RULES", "detect_platform", "guess_feed_urls", "host_platform", "profile_feed"]
 

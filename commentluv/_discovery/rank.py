@@ -11,6 +11,7 @@ import re
 from typing import Protocol, TypeVar
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
+from .._shared.urls import same_site, site_host
 from .sniff import media_type
 
 __all__ = [
@@ -21,8 +22,6 @@ __all__ = [
     "looks_like_feed_url",
     "path_segments",
     "rank_candidates",
-    "same_site",
-    "site_host",
 ]
 
 # Media types that declare a feed (in a <link> or an anchor's type).
@@ -95,9 +94,11 @@ _OFF_TOPIC_SEGMENTS = frozenset(
 _OFF_TOPIC_QUERY_KEYS = frozenset({"cat", "category", "tag", "author", "label", "s"})
 # Path tails that name a format rather than a section: /blog/feed/atom/ is the /blog/ feed.
 _FEED_SEGMENT_RE = re.compile(
-    r"feeds?|rss2?|atom|rdf|json|(?:feed|rss2?|atom|index)\.(?:xml|rdf|json)", re.IGNORECASE
+    r"feeds?|rss2?|atom|rdf|json|xml|(?:feed|rss2?|atom|index)\.(?:xml|rdf|json)", re.IGNORECASE
 )
-_FEED_SUFFIXES = (".rss", ".atom")  # any name: "news.rss" (a suffix test, not a regex scan)
+_FEED_SUFFIXES = (".rss", ".atom")
+# The other formats of one feed worth trying when it fails (RSS, Atom, JSON, RDF).
+_MAX_TWINS = 3  # any name: "news.rss" (a suffix test, not a regex scan)
 _BLOGGER_POSTS_RE = re.compile(r"/feeds/posts/(?:default|summary)(?=/|$)", re.IGNORECASE)
 _TITLE_NOISE_RE = re.compile(
     r"\b(?:rss|atom|rdf|json|xml|feeds?|\d+(?:\.\d+)+)\b|[^\w\s]", re.IGNORECASE
@@ -137,10 +138,16 @@ def _is_format_param(key: str, value: str) -> bool:
 
 
 def rank_candidates(
-    found: list[RankedT | None], page: SplitResult | None, limit: int, taken: set[str]
+    found: list[RankedT | None],
+    page: SplitResult | None,
+    limit: int,
+    taken: dict[str, str],
+    twins: dict[str, list[RankedT]],
 ) -> tuple[RankedT, ...]:
-    """Best first, one per feed: drops candidates whose identity is already in ``taken``
-    (which it extends), so alternates and exact duplicates collapse into the best-ranked."""
+    """Best first, one per feed. ``taken`` maps the identity keys of the feeds kept so far
+    (and of the page, by its URL) to their URL, and is extended; a candidate with a key
+    already taken is the other format of a kept feed (RSS beside Atom or JSON), recorded in
+    ``twins`` under that feed's URL: a twin is only a duplicate once its feed has worked."""
     # Each URL is split, and its topic found, once for both the rank and the identity.
     scored = [
         (_rank_key(candidate, parts, topic, page), position, candidate, parts, topic)
@@ -155,10 +162,14 @@ def rank_candidates(
         if len(kept) >= limit:
             break
         keys = _identity_keys(candidate, parts, topic)
-        if keys & taken:
+        twin_of = next((taken[key] for key in sorted(keys) if key in taken), None)
+        if twin_of is None:
+            taken.update(dict.fromkeys(keys, candidate.url))
+            kept.append(candidate)
             continue
-        taken.update(keys)
-        kept.append(candidate)
+        same = twins.setdefault(twin_of, [])
+        if twin_of != candidate.url and len(same) < _MAX_TWINS and candidate not in same:
+            same.append(candidate)
     return tuple(kept)
 
 
@@ -239,15 +250,3 @@ def _identity_keys(candidate: Ranked, parts: SplitResult, topic: int) -> set[str
     if title:
         keys.add(f"title {host} {topic} {title}")
     return keys
-
-
-def site_host(host: str | None) -> str:
-    """The host without a leading "www." ("" for None)."""
-    host = host or ""
-    return host[4:] if host.startswith("www.") else host
-
-
-def same_site(host: str | None, other: str | None) -> bool:
-    """Same host ignoring "www.", or one a subdomain of the other (blog.example.com)."""
-    a, b = site_host(host), site_host(other)
-    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))

@@ -22,6 +22,7 @@ __all__ = ["Fetched", "KnownFeed", "fetch_site"]
 logger = logging.getLogger("commentluv")
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+WEBFINGER_ACCEPT = "application/jrd+json, application/json;q=0.9"
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json,"
     " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
@@ -92,6 +93,16 @@ class _LookupRequests:
             truncate=True,
             stop=scanner,
             read_error_body=True,
+            on_send=self._count,
+        )
+
+    def webfinger(self, url: str) -> Response:
+        """GET a fediverse server's WebFinger answer (JSON), capped as a page is."""
+        return self.fetcher.get(
+            url,
+            deadline=self.deadline,
+            max_bytes=self.limits.max_page_bytes,
+            accept=WEBFINGER_ACCEPT,
             on_send=self._count,
         )
 

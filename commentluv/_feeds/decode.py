@@ -28,6 +28,7 @@ __all__ = [
     "decode_feed",
     "decode_page",
     "detect_bom",
+    "ebcdic_codec",
     "feed_first_label",
     "http_charset",
     "meta_charset",
@@ -52,6 +53,10 @@ _SIGNATURES = (
     (b"<\x00", "utf-16-le"),
     (b"\x4c\x6f\xa7\x94", "cp037"),
 )
+_EBCDIC = "cp037"  # the signature's code page until the declaration names another
+# Python's EBCDIC codecs (codec names, as codec_name gives them).
+_EBCDIC_CODECS = ("cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140")
+_EBCDIC_DECLARATION_BYTES = 200
 # Both stop at the next "<" or ">", so each try is short and a search stays linear.
 _XML_ENCODING_RE = re.compile(
     rb"""<\?xml\s[^<>]{0,500}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})"""
@@ -155,7 +160,21 @@ def _forced_codec(body: bytes) -> tuple[str, int] | None:
     if bom is not None:
         return bom
     signature = xml_signature(body)
+    if signature == _EBCDIC:
+        return ebcdic_codec(body), 0
     return (signature, 0) if signature else None
+
+
+def ebcdic_codec(body: bytes) -> str:
+    """The EBCDIC code page an EBCDIC document declares (cp500, cp875, cp1140 ...): "<?xml"
+    is the same bytes in all of them, the declaration's quotes are not (cp1026), so the one
+    whose reading of the declaration names itself is it. Else cp037."""
+    prefix = body[:_EBCDIC_DECLARATION_BYTES]
+    for codec in _EBCDIC_CODECS:
+        label = xml_declared_encoding(prefix.decode(codec, "replace").encode("ascii", "replace"))
+        if codec_name(label) == codec:
+            return codec
+    return _EBCDIC
 
 
 def _try_feed_label(body: bytes, label: str | None) -> str | None:
@@ -186,6 +205,8 @@ def sniff_codec(body: bytes) -> tuple[str, int]:
     if bom is not None:
         return bom
     first = body[:4]
+    if xml_signature(first) == _EBCDIC:
+        return ebcdic_codec(body), 0
     if len(first) == 4 and first.startswith(b"\0\0\0"):
         return "utf-32-be", 0
     if len(first) == 4 and first.endswith(b"\0\0\0"):

@@ -17,15 +17,28 @@ from typing import Any
 import feedparser
 from feedparser import datetimes as feedparser_datetimes
 
+from .._shared.urls import safe_http_url
 from ..errors import FeedError
 from ..models import Post
-from .post import first_safe_url, from_struct_time, make_post, title_or_excerpt, usable
+from .dates import parse_other_spellings, plausible
+from .post import (
+    first_safe_url,
+    from_struct_time,
+    id_permalink,
+    make_post,
+    own_post_link,
+    title_or_excerpt,
+    usable,
+)
+from .scrub import root_start
 
 __all__ = ["parse_date_fallback", "xml_feed_posts"]
 
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _PAGE_LINK_TYPES = ("text/html", "application/xhtml+xml", "")
+# The root's xml:base: an empty href resolves to it (WordPress's wp-atom.php), and is no link.
+_XML_BASE_RE = re.compile(r"""\sxml:base\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 
 
 def xml_feed_posts(
@@ -50,13 +63,15 @@ def xml_feed_posts(
     if not version and not entries:
         raise FeedError("not an RSS, Atom or JSON feed", url=feed_url)
     # Only Atom declares title and summary types; for RSS feedparser guesses them.
-    types_guessed = not version.startswith("atom")
+    atom = version.startswith("atom")
+    types_guessed = not atom
+    not_links = _document_urls(document, feed_url)
     # Plain dicts: FeedParserDict maps a missing updated_parsed to published_parsed, warning.
     entries = [dict(entry) for entry in entries]
     posts = [
         make_post(
             _entry_title(entry, types_guessed=types_guessed),
-            _entry_link(entry, feed_url),
+            _entry_link(entry, feed_url, site_url, atom=atom, not_links=not_links),
             _entry_date(entry),
             feed_url=feed_url,
             site_url=site_url,
@@ -68,9 +83,10 @@ def xml_feed_posts(
 
 
 def parse_date_fallback(value: str) -> datetime | None:
-    """A date in any spelling feedparser's date parser knows, as aware UTC, or None."""
+    """A date in any spelling feedparser's date parser knows, as aware UTC, or None; None
+    too when its answer was not read from ``value`` (see :func:`.dates.plausible`)."""
     # feedparser keeps its parser private; tests/test_layout.py fails if it goes away.
-    return from_struct_time(feedparser_datetimes._parse_date(value))
+    return plausible(from_struct_time(feedparser_datetimes._parse_date(value)), value)
 
 
 def _entry_title(entry: Mapping[str, Any], *, types_guessed: bool) -> str:
@@ -98,21 +114,56 @@ def _is_markup(content_type: Any, text: Any, types_guessed: bool) -> bool:
     return types_guessed and isinstance(text, str) and _TAG_RE.search(text) is not None
 
 
-def _entry_link(entry: Mapping[str, Any], feed_url: str) -> str | None:
-    """The entry's web page: an HTML rel="alternate" link first, then ``entry.link``."""
+def _document_urls(document: str, feed_url: str) -> frozenset[str]:
+    """The feed's URL and its root element's xml:base, resolved: URLs no entry links to."""
+    start = root_start(document)
+    end = document.find(">", start)
+    base = _XML_BASE_RE.search(document, start, end if end >= 0 else len(document))
+    url = safe_http_url(base.group(1) or base.group(2), feed_url) if base else None
+    return frozenset({feed_url, url} if url else {feed_url})
+
+
+def _entry_link(
+    entry: Mapping[str, Any],
+    feed_url: str,
+    site_url: str,
+    *,
+    atom: bool,
+    not_links: frozenset[str],
+) -> str | None:
+    """The entry's web page: an HTML rel="alternate" link first, then ``entry.link``; never
+    the feed itself. An Atom entry without one has its ``<id>`` when that is a page on the
+    site (feedparser copies any id into ``link``)."""
     hrefs = [
         link.get("href")
         for link in entry.get("links") or []
         if link.get("rel", "alternate") == "alternate" and link.get("type", "") in _PAGE_LINK_TYPES
     ]
-    hrefs.append(entry.get("link"))
-    return first_safe_url(hrefs, feed_url)
+    if not atom or entry.get("link") != entry.get("id"):
+        hrefs.append(entry.get("link"))
+    link = first_safe_url(hrefs, feed_url, not_links=not_links)
+    if link is None and atom:
+        link = id_permalink(entry.get("id"), site_url=site_url, feed_url=feed_url)
+    if not atom:
+        return link
+    related = [
+        item.get("href")
+        for item in entry.get("links") or []
+        if item.get("rel") == "related" and item.get("type", "") in _PAGE_LINK_TYPES
+    ]
+    return own_post_link(link, related, site_url=site_url, feed_url=feed_url)
 
 
 def _entry_date(entry: Mapping[str, Any]) -> datetime | None:
-    """Published, else updated, as an aware UTC datetime (feedparser's struct_time is UTC)."""
-    for key in ("published_parsed", "updated_parsed"):
-        moment = from_struct_time(entry.get(key))
+    """Published, else updated, as an aware UTC datetime: a localized or slashed date as the
+    streaming reader reads it, else feedparser's (its struct_time is UTC) when it read it."""
+    for key in ("published", "updated"):
+        written = entry.get(key)
+        if not isinstance(written, str):
+            continue
+        moment = parse_other_spellings(written) or plausible(
+            from_struct_time(entry.get(f"{key}_parsed")), written
+        )
         if moment is not None:
             return moment
     return None

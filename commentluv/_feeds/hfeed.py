@@ -20,6 +20,7 @@ from lxml import etree, html  # type: ignore[import-untyped, unused-ignore]
 
 from .._shared.urls import safe_http_url
 from ..models import Post
+from .dates import parse_other_spellings
 from .decode import decode_page
 from .post import (
     MAX_ITEMS,
@@ -192,4 +193,4 @@ def _date(element: Any) -> datetime | None:
     ]
     value = " ".join(parts) if parts else _attribute_or_text(element, _DT_ATTRIBUTES)
     value = " ".join(value.split())[:100]
-    return parse_rfc3339(value) or parse_rfc822(value)
+    return parse_rfc3339(value) or parse_rfc822(value) or parse_other_spellings(value)

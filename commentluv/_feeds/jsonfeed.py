@@ -44,13 +44,15 @@ def json_feed_posts(text: str, *, feed_url: str, site_url: str, now: datetime) -
 
 
 def _item_title(item: Mapping[str, Any]) -> str:
-    """A JSON Feed title is plain text by the spec; untitled notes fall back to their text."""
+    """A JSON Feed title is plain text by the spec, but publishers often escape it twice
+    ("Add Task &amp; Sub Tasks", "&#8216;Jokes&#8217;"): its character references are
+    decoded once, as in HTML (tags go either way). Untitled notes fall back to their text."""
     excerpts = [
         (_string(item, "content_text"), False),
         (_string(item, "content_html"), True),
         (_string(item, "summary"), False),
     ]
-    return title_or_excerpt(_string(item, "title"), False, excerpts)
+    return title_or_excerpt(_string(item, "title"), True, excerpts)
 
 
 def _item_date(item: Mapping[str, Any]) -> datetime | None:

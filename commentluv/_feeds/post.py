@@ -11,12 +11,13 @@ import calendar
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._shared.text import clean_text
-from .._shared.urls import safe_http_url
+from .._shared.urls import safe_http_url, same_site
 from ..errors import NoPosts
 from ..models import Post, PostSource
 
@@ -27,8 +28,10 @@ __all__ = [
     "first_safe_url",
     "from_struct_time",
     "has_words",
+    "id_permalink",
     "make_post",
     "newest_first",
+    "own_post_link",
     "parse_rfc822",
     "parse_rfc3339",
     "title_or_excerpt",
@@ -99,14 +102,45 @@ def _is_wordlike(char: str) -> bool:
     return category[0] in "LN" or (category == "So" and char != "\ufffd")
 
 
-def first_safe_url(hrefs: Iterable[Any], base: str) -> str | None:
-    """The first of ``hrefs`` that is (resolved against ``base``) a safe http(s) URL."""
+def first_safe_url(
+    hrefs: Iterable[Any], base: str, *, not_links: Collection[str] = ()
+) -> str | None:
+    """The first of ``hrefs`` that is (resolved against ``base``) a safe http(s) URL and
+    none of ``not_links`` (the feed itself: an empty ``href`` resolves to it)."""
     for href in hrefs:
         if isinstance(href, str):
             url = safe_http_url(href, base=base, keep_fragment=True)
-            if url is not None:
+            if url is not None and url not in not_links:
                 return url
     return None
+
+
+def own_post_link(
+    link: str | None, related: Iterable[Any], *, site_url: str, feed_url: str
+) -> str | None:
+    """A link-blog entry's own post: when ``link`` (its alternate) leaves the site and one of
+    its Atom ``rel="related"`` links is a page on the site (Daring Fireball's "linked"
+    posts), that one; the backlink brings readers to the commenter's own post."""
+    if link is not None and _on_site(link, site_url, feed_url):
+        return link
+    for href in related:
+        url = safe_http_url(href, keep_fragment=True) if isinstance(href, str) else None
+        if url is not None and _on_site(url, site_url, feed_url):
+            return url
+    return link
+
+
+def _on_site(url: str, site_url: str, feed_url: str) -> bool:
+    host = urlsplit(url).hostname
+    return any(same_site(host, urlsplit(other).hostname) for other in (site_url, feed_url))
+
+
+def id_permalink(entry_id: Any, *, site_url: str, feed_url: str) -> str | None:
+    """An Atom entry's ``<id>`` as its link when the entry has none: only an http(s) URL on
+    the site (or the feed's host), which WordPress's ``?p=123`` ids are; a tag: or urn: id,
+    or a URL elsewhere, is no page of the commenter's."""
+    url = safe_http_url(entry_id) if isinstance(entry_id, str) else None
+    return url if url is not None and _on_site(url, site_url, feed_url) else None
 
 
 def make_post(

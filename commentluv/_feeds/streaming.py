@@ -38,6 +38,7 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from .._shared.text import clean_text
 from ..errors import FeedError
 from ..models import Post
+from .dates import parse_other_spellings
 from .decode import feed_first_label, http_charset
 from .post import (
     MAX_ITEMS,
@@ -45,8 +46,10 @@ from .post import (
     aware,
     first_safe_url,
     has_words,
+    id_permalink,
     make_post,
     newest_first,
+    own_post_link,
     parse_rfc822,
     parse_rfc3339,
 )
@@ -83,6 +86,9 @@ _SENSITIVE = frozenset(
      "created", "date"}
 )  # fmt: skip
 
+# Atom title types whose plain text reads the same as feedparser's (any other, such as
+# application/octet-stream, is base64 or another encoding feedparser decodes).
+_ATOM_TEXT_TYPES = frozenset({"text", "html", "text/plain", "text/html"})
 _W3CDTF_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$")
 # "<", or "&" that could start a character or entity reference (html.unescape takes "&amp"
 # without its ";"): such text cleans differently as markup and as plain text.
@@ -254,11 +260,19 @@ class FeedReader:
         parent = item.getparent()
         if parent is None or (self._item_tag == "item" and parent.tag != "channel"):
             raise Unsupported("an item outside the channel")
-        fields = _item_fields(item, atom=self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"])
-        title, hrefs, published, updated = fields
+        atom = self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"]
+        title, hrefs, related, entry_id, published, updated = _item_fields(item, atom=atom)
+        link = first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url)
+        if link is not None and link == self.feed_url:
+            raise Unsupported("a link to the feed itself: the fallback's self-link rule")
+        if link is None and atom:
+            link = id_permalink(entry_id, site_url=self.site_url, feed_url=self.feed_url)
+        if related:
+            joined = [_join(self.feed_url, href) for href in related]
+            link = own_post_link(link, joined, site_url=self.site_url, feed_url=self.feed_url)
         post = make_post(
             clean_text(title, TITLE_MAX_LENGTH, markup=False),
-            first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url),
+            link,
             _date(published) or _date(updated),
             feed_url=self.feed_url,
             site_url=self.site_url,
@@ -282,23 +296,30 @@ class FeedReader:
 
 
 # One pass over an item's children (the hot loop of every feed read), flat on purpose.
-def _item_fields(  # noqa: C901
+def _item_fields(  # noqa: C901, PLR0912
     item: Any, *, atom: bool
-) -> tuple[str, list[str], str | None, str | None]:
-    """(title, candidate links, published, updated) of one item, exactly as feedparser
-    would see them, or Unsupported."""
+) -> tuple[str, list[str], list[str], str | None, str | None, str | None]:
+    """(title, candidate links, Atom related links, Atom id, published, updated) of one
+    item, exactly as feedparser would see them, or Unsupported."""
     namespace = f"{{{_ATOM}}}" if atom else ("" if item.tag == "item" else f"{{{_RSS1}}}")
     title: str | None = None
     hrefs: list[str] = []
+    related: list[str] = []
     link: str | None = None
+    entry_id: str | None = None
     dates: dict[str, str] = {}
     permalink_guid = False
     for child in _children(item):
         tag = child.tag
         if tag == namespace + "title":
+            if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
+                raise Unsupported("a title of another type (base64): feedparser decodes it")
             title = _once(title, _plain_text(child))
         elif tag == namespace + "link" and atom:
-            hrefs.extend(_atom_href(child))
+            rel, href = _atom_link(child)
+            (hrefs if rel == "alternate" else related if rel == "related" else []).append(href)
+        elif tag == namespace + "id" and atom:
+            entry_id = _once(entry_id, _text(child).strip())
         elif tag == namespace + "link":
             link = _once(link, _text(child).strip())
         elif tag == "guid" and not atom:
@@ -318,7 +339,7 @@ def _item_fields(  # noqa: C901
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
         hrefs = [link]
-    return title, hrefs, dates.get("published"), dates.get("updated")
+    return title, hrefs, related, entry_id, dates.get("published"), dates.get("updated")
 
 
 def _children(item: Any) -> Iterator[Any]:
@@ -355,17 +376,18 @@ def _plain_text(element: Any) -> str:
     return text
 
 
-def _atom_href(link: Any) -> list[str]:
-    """The link's href when .feedparser would consider it (rel alternate, an HTML type)."""
+def _atom_link(link: Any) -> tuple[str, str]:
+    """(rel, href) of a link to a page as .feedparser considers it (an HTML type; rel
+    "other" for the rest)."""
     # feedparser lower-cases rel and type and defaults them to alternate and text/html.
     rel = link.get("rel", "alternate").lower()
     media_type = link.get("type", "text/html").lower()
     href = link.get("href")
     if href is None or media_type in ("", "html", "xhtml", "text"):
         raise Unsupported("an Atom link feedparser reads differently")
-    if rel == "alternate" and media_type in ("text/html", "application/xhtml+xml"):
-        return [href]
-    return []
+    if media_type in ("text/html", "application/xhtml+xml"):
+        return rel, href
+    return "other", href
 
 
 def _join(base: str, href: str) -> str:
@@ -385,12 +407,13 @@ def _local_name(tag: str) -> str:
 
 
 def _date(value: str | None) -> datetime | None:
-    """RFC 822 and W3C-DTF dates in their usual spelling here; the rest by feedparser."""
+    """RFC 822 and W3C-DTF dates in their usual spelling, then localized and slashed ones
+    here; the rest by feedparser."""
     if value is None:
         return None
     if _W3CDTF_RE.match(value.strip()):
         return parse_rfc3339(value)
-    return parse_rfc822(value) or _fallback_date(value)
+    return parse_rfc822(value) or parse_other_spellings(value) or _fallback_date(value)
 
 
 def _fallback_date(value: str) -> datetime | None:

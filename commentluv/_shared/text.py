@@ -38,6 +38,7 @@ _INLINE_TAGS = frozenset(
     )
 )  # fmt: skip
 _SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)  # unclosed: runs to the end
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.DOTALL)
 # Removed from every value: C0/C1 controls but tab, newline and CR (they become spaces), every
 # format (Cf) character of Unicode 15 (bidi controls, zero-width characters, tag characters
@@ -59,8 +60,10 @@ _WHITESPACE_RE = re.compile(r"\s+")
 
 
 def strip_tags(markup: str) -> str:
-    """Remove HTML tags (and script/style bodies), keeping CDATA text; entities are kept."""
+    """Remove HTML tags (and script/style bodies), keeping CDATA text; entities are kept. A
+    comment joins the words around it, as a browser shows them ("sa<!-- x -->fe": "safe")."""
     text = _CDATA_RE.sub(lambda m: m.group(1), markup)
+    text = _COMMENT_RE.sub("", text)
     text = _SCRIPT_STYLE_RE.sub(" ", text)
     return _TAG_RE.sub(lambda m: "" if (m.group(2) or "").lower() in _INLINE_TAGS else " ", text)
 

@@ -13,13 +13,45 @@ from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from ..errors import InvalidURL
 
-__all__ = ["MAX_URL_LENGTH", "canonical_host", "normalize_site_url", "safe_http_url"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "canonical_host",
+    "fediverse_handle",
+    "normalize_site_url",
+    "safe_http_url",
+    "same_site",
+    "site_host",
+]
 
 MAX_URL_LENGTH = 2048
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST_PORT_RE = re.compile(r"^[^/?#:@]+:\d+(?:[/?#]|$)")
+# Schemes a browser or an OS acts on: "javascript:80" is one of them, not a host and a port.
+# A name that is only a scheme by accident ("blog:8080") still reads as host and port.
+_KNOWN_SCHEMES = frozenset(
+    {
+        "about", "blob", "chrome", "data", "file", "filesystem", "ftp", "ftps", "gopher",
+        "intent", "irc", "jar", "javascript", "ldap", "mailto", "news", "nntp", "sftp", "sms",
+        "smb", "ssh", "tel", "telnet", "vbscript", "view-source", "ws", "wss",
+    }
+)  # fmt: skip
 # C0/C1 controls, DEL, and the Unicode bidi/format characters that can disguise a URL.
+# A fediverse handle typed where a website goes: "@alice@host" or "alice@host" (a host name
+# with a dot: a server's name, never an address or a port); and a Bluesky handle that is a
+# bsky.social host, which serves no page of its own.
+# Anchored at both ends (\A, \Z), as the other patterns here are at their start: each is
+# only ever matched against a whole typed value, never searched through one.
+_FEDIVERSE_HANDLE_RE = re.compile(
+    r"\A@?([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)@((?:[^\s@/:?#.]+\.)+[^\s@/:?#.]+)\Z"
+)
+_BLUESKY_HANDLE_RE = re.compile(
+    r"\A(?:@|https?://)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.bsky\.social)/?\Z",
+    re.IGNORECASE,
+)
+_FEDIVERSE_PROFILE_RE = re.compile(
+    r"\Ahttps?://([^/?#@]+)/@([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)/?\Z"
+)
 _FORBIDDEN_CHARS_RE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
@@ -47,25 +79,21 @@ def normalize_site_url(raw: str) -> str:
     """Turn what a commenter typed into a canonical ``http(s)://host[:port]/path[?query]``.
 
     Accepts ``example.com``, ``www.example.com/blog``, ``HTTP://Example.COM``, IDN hosts,
-    surrounding spaces and ``feed:``/``feed://`` prefixes. Raises :class:`InvalidURL` for
+    surrounding spaces and ``feed:``/``feed://`` prefixes, and handles (``@alice@host``,
+    ``alice.bsky.social``: see :func:`_handle_site`). Raises :class:`InvalidURL` for
     anything that is not http(s) after normalisation, userinfo, an empty or malformed host,
     control characters, or more than 2,048 characters. The fragment is dropped.
     """
-    if not isinstance(raw, str):
-        raise InvalidURL("URL must be a string")
-    text = raw.strip()
-    if not text:
-        raise InvalidURL("empty URL")
-    if len(text) > MAX_URL_LENGTH:
-        raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
-    if _FORBIDDEN_CHARS_RE.search(text) or _ANY_WHITESPACE_RE.search(text):
-        raise InvalidURL("URL contains control or whitespace characters")
+    text = _typed_text(raw)
+    handle_site = _handle_site(text)
+    if handle_site is not None:
+        return handle_site
     canonical = _already_canonical(text, keep_fragment=False)
     if canonical is not None:  # what most commenters' URLs are, once a form has tidied them
         return canonical
     text = _strip_feed_prefix(text)
     match = _SCHEME_RE.match(text)
-    if match and not _HOST_PORT_RE.match(text):
+    if match and (not _HOST_PORT_RE.match(text) or match.group(1).lower() in _KNOWN_SCHEMES):
         scheme = match.group(1).lower()
         if scheme not in ("http", "https"):
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})")
@@ -76,6 +104,43 @@ def normalize_site_url(raw: str) -> str:
     else:
         text = "http://" + text
     return _canonicalize(text)
+
+
+def _typed_text(raw: str) -> str:
+    """``raw`` without surrounding spaces, or InvalidURL for what no URL may hold."""
+    if not isinstance(raw, str):
+        raise InvalidURL("URL must be a string")
+    text = raw.strip()
+    if not text:
+        raise InvalidURL("empty URL")
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
+    if _FORBIDDEN_CHARS_RE.search(text) or _ANY_WHITESPACE_RE.search(text):
+        raise InvalidURL("URL contains control or whitespace characters")
+    return text
+
+
+def _handle_site(text: str) -> str | None:
+    """The site a handle names: a fediverse handle's profile ``https://host/@user`` (the
+    lookup asks the server's WebFinger when that page names no feed), a ``*.bsky.social``
+    handle's ``https://bsky.app/profile/<handle>`` (its feed by rule, no request more)."""
+    bluesky = _BLUESKY_HANDLE_RE.fullmatch(text)
+    if bluesky is not None:
+        return f"https://bsky.app/profile/{bluesky.group(1).lower()}"
+    handle = _FEDIVERSE_HANDLE_RE.fullmatch(text)
+    if handle is None:
+        return None
+    host = canonical_host(handle.group(2))
+    if "." not in host or _parse_ipv4(host) is not None:
+        raise InvalidURL(f"not a fediverse server's name: {handle.group(2)!r}")
+    return f"https://{host}/@{handle.group(1).lower()}"
+
+
+def fediverse_handle(site: str) -> tuple[str, str] | None:
+    """(user, host) of a fediverse profile URL ``https://host/@user``, as a handle's site
+    is; None for any other URL."""
+    match = _FEDIVERSE_PROFILE_RE.fullmatch(site)
+    return (match.group(2), match.group(1)) if match else None
 
 
 def _strip_feed_prefix(text: str) -> str:
@@ -279,3 +344,15 @@ def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
         return _canonical_parts(parts, keep_fragment=keep_fragment)
     except InvalidURL:
         return None
+
+
+def site_host(host: str | None) -> str:
+    """The host without a leading "www." ("" for None)."""
+    host = host or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def same_site(host: str | None, other: str | None) -> bool:
+    """Same host ignoring "www.", or one a subdomain of the other (blog.example.com)."""
+    a, b = site_host(host), site_host(other)
+    return bool(a and b) and (a == b or a.endswith("." + b) or b.endswith("." + a))

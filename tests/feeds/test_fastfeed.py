@@ -28,6 +28,7 @@ FAST = {
     "movabletype_rss10.rdf", "oldest_first_rss.xml", "substack_rss.xml", "tumblr_rss.xml",
     "undated_rss.xml", "utf8_bom_atom.xml", "wordpress_comments.xml", "wordpress_rss2.xml",
     "blogger_atom.xml", "feed_atom.xml", "feed_atom_prefixed.xml", "feed_rss_cdata.xml",
+    "localized_de_rss.xml", "slashed_dates_rss.xml",
 }  # fmt: skip
 FEED_URL = "https://feeds.example/feed/"
 SITE_URL = "https://site.example/"

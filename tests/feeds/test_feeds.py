@@ -322,8 +322,9 @@ def test_json_feed_with_a_bom_and_escapes() -> None:
         ],
     }
     body = codecs.BOM_UTF8 + json.dumps(document).encode()
-    # A JSON Feed title is plain text: nothing is decoded; tag-shaped text is removed.
-    assert titles(parse(body)) == ["Café – AT&amp;T"]
+    # A JSON Feed title's references are decoded once (publishers escape it twice: issue 22,
+    # item 9); tag-shaped text is removed.
+    assert titles(parse(body)) == ["Café – AT&T"]
 
 
 def test_json_feed_lone_surrogates_are_dropped() -> None:

@@ -224,3 +224,30 @@ def test_the_root_relative_fast_path_takes_typical_links_and_leaves_the_rest():
     for odd in ["//other.example/feed", "/a/../feed", "/./feed", "/a b", "/\u00e9t\u00e9"]:
         assert _root_relative(odd, base, False) is None, odd
     assert _root_relative("/feed/", "HTTP://Jaden.example/", False) is None
+
+
+# A known non-http scheme followed by digits (issue 22, item 3): "javascript:80" is not the
+# host "javascript" on port 80.
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["javascript:80", "data:443", "file:80", "JavaScript:8080/x", "vbscript:1", "mailto:25",
+     "about:80", "blob:443", "ftp:21"],
+)  # fmt: skip
+def test_a_known_scheme_followed_by_digits_is_refused(typed):
+    with pytest.raises(InvalidURL, match="scheme"):
+        normalize_site_url(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("localhost:8080", "http://localhost:8080/"),
+        ("example.com:8080/blog", "http://example.com:8080/blog"),
+        ("javascript.example:80", "http://javascript.example/"),
+        ("data.example:443/", "http://data.example:443/"),
+    ],
+)
+def test_a_host_and_port_still_reads_as_one(typed, expected):
+    assert normalize_site_url(typed) == expected
