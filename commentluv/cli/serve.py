@@ -9,6 +9,7 @@ The secret file holds the secret the blog's comment-save handler also gives its 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..web.app import DEFAULT_RATE_LIMIT, CommentFormApp, make_app
 from ..web.ratelimit import RateLimit
 from .options import (
     EXIT_OK,
+    EXIT_USAGE,
     add_lookup_options,
     build_client,
     close_cache,
@@ -33,10 +35,21 @@ __all__ = ["make_server", "run_serve"]
 _SPARE_THREADS = 4
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """Each option's help ends with its default, when it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in help_text:
+            return help_text
+        return help_text + " (default: %(default)s)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="commentluv serve",
         description="Serve the comment form's widget and its JSON service (/recent, /backlink).",
+        formatter_class=_DefaultsShown,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
@@ -66,20 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         type=positive_float,
         default=DEFAULT_RATE_LIMIT.per_second,
         metavar="PER_SECOND",
-        help=f"requests per second per client (default {DEFAULT_RATE_LIMIT.per_second:g})",
+        help="requests per second per client",
     )
     parser.add_argument(
         "--burst",
         type=positive_int,
         default=DEFAULT_RATE_LIMIT.burst,
-        help=f"requests a client may make at once (default {DEFAULT_RATE_LIMIT.burst})",
+        help="requests a client may make at once",
     )
     parser.add_argument(
         "--max-cold-lookups",
         type=positive_int,
         default=4,
         metavar="N",
-        help="lookups of uncached sites at once; more answer 503 (default 4)",
+        help="lookups of uncached sites at once; more answer 503",
     )
     add_lookup_options(parser)
     return parser
@@ -137,7 +150,14 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
             except ValueError as exc:
                 parser.error(str(exc))
             threads = args.max_cold_lookups + _SPARE_THREADS
-            server, urls = make_server(app, host=args.host, port=args.port, threads=threads)
+            try:
+                server, urls = make_server(app, host=args.host, port=args.port, threads=threads)
+            except OSError as exc:
+                where = f"{args.host}:{args.port}"
+                print(
+                    f"commentluv serve: cannot listen on {where}: {_reason(exc)}", file=sys.stderr
+                )
+                return EXIT_USAGE
             for url in urls:
                 print(
                     f"commentluv: serving {url} (the widget: {url}commentluv.js)", file=sys.stderr
@@ -148,3 +168,9 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
             client.close()
             close_cache(cache)
     return EXIT_OK
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return "the address is already in use (another server? choose one with --port)"
+    return error.strerror or str(error)

@@ -124,3 +124,33 @@ def test_bad_service_options_are_usage_errors(secret_file, capsys):
         main(["serve", "--secret-file", str(secret_file), "--trusted-proxy", "nope", "--no-cache"])
     assert exit_info.value.code == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_a_busy_port_is_one_clear_line_and_exit_status_2(secret_file):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = ["serve", "--no-cache", "--port", str(port), "--secret-file", str(secret_file)]
+        finished = subprocess.run(
+            [sys.executable, "-m", "commentluv", *command],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert finished.returncode == 2
+    lines = finished.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in finished.stderr, finished.stderr
+    assert f"127.0.0.1:{port}" in lines[0] and "in use" in lines[0]
+
+
+def test_serve_help_shows_the_defaults(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--help"])
+    assert exit_info.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    for default in ("(default: 127.0.0.1)", "(default: 8080)", "(default: 1.0)", "(default: 30)"):
+        assert default in shown, default
+    assert "(default: 4)" in shown and "(default 10)" in shown  # --timeout says it itself
