@@ -12,6 +12,7 @@ import unicodedata
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from ..errors import InvalidURL
+from .printable import UNPRINTABLE
 
 __all__ = ["MAX_URL_LENGTH", "canonical_host", "normalize_site_url", "safe_http_url"]
 
@@ -19,10 +20,6 @@ MAX_URL_LENGTH = 2048
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST_PORT_RE = re.compile(r"^[^/?#:@]+:\d+(?:[/?#]|$)")
-# C0/C1 controls, DEL, and the Unicode bidi/format characters that can disguise a URL.
-_FORBIDDEN_CHARS_RE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
 # Browsers silently drop tab and newline inside URLs ("java\tscript:" is javascript:).
 _URL_WHITESPACE_RE = re.compile("[\t\n\r]")
 _ANY_WHITESPACE_RE = re.compile(r"\s")  # str.isspace()'s characters
@@ -58,7 +55,7 @@ def normalize_site_url(raw: str) -> str:
         raise InvalidURL("empty URL")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
-    if _FORBIDDEN_CHARS_RE.search(text) or _ANY_WHITESPACE_RE.search(text):
+    if UNPRINTABLE.search(text) or _ANY_WHITESPACE_RE.search(text):
         raise InvalidURL("URL contains control or whitespace characters")
     canonical = _already_canonical(text, keep_fragment=False)
     if canonical is not None:  # what most commenters' URLs are, once a form has tidied them
@@ -264,7 +261,7 @@ def _root_relative(href: str, base: str, keep_fragment: bool) -> str | None:
 def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
     """:func:`safe_http_url` the long way: for what is not canonical as written."""
     text = _URL_WHITESPACE_RE.sub("", href).strip()
-    if not text or _FORBIDDEN_CHARS_RE.search(text) or len(text) > MAX_URL_LENGTH:
+    if not text or UNPRINTABLE.search(text) or len(text) > MAX_URL_LENGTH:
         return None
     text = _strip_feed_prefix(text)
     try:
