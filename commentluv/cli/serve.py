@@ -92,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         type=positive_int,
         default=4,
         metavar="N",
-        help="lookups of uncached sites at once; more answer 503",
+        help="lookups of uncached sites at once, half of them at most for one client;"
+        " more answer 503",
     )
     add_lookup_options(parser)
     return parser

@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import math
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -29,6 +28,7 @@ from ..formatting import STYLES, Format, format_backlink
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
 from .ratelimit import ClientAddresses, RateLimit, RateLimiter
+from .slots import ColdSlots
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -40,6 +40,9 @@ __all__ = ["DEFAULT_RATE_LIMIT", "STATUS_BY_KIND", "CommentFormApp", "make_app"]
 logger = logging.getLogger("commentluv")
 
 DEFAULT_RATE_LIMIT = RateLimit()
+# What a lookup that goes to the network costs of its client's bucket, in requests: it costs
+# the service (and the site) far more than an answer from the cache.
+COLD_LOOKUP_COST = 4
 
 # A lookup error's kind → status: the URL given is at fault (400), the site was too slow
 # (504); any other kind means the site's answer was unusable (502).
@@ -93,15 +96,15 @@ def make_app(
     address (None: no limit); ``trusted_proxies`` (addresses or networks) are the reverse
     proxies whose ``X-Forwarded-For`` is believed, none by default. At most
     ``max_cold_lookups`` lookups that must go to the network run at once; more answer 503.
-    A token is valid ``token_ttl`` seconds after its answer stops being fresh.
+    One client holds at most half of them (at least one), and each costs it
+    :data:`COLD_LOOKUP_COST` requests of its rate limit. A token is valid ``token_ttl``
+    seconds after its answer stops being fresh.
     """
     signer = ChoiceSigner(secret) if secret is not None else client.choice_signer
     if signer is None:
         raise ValueError("the service needs a secret: CommentLuv(choice_secret=...) or secret=")
     if client.choice_signer is not None and not client.choice_signer.same_key(signer):
         raise ValueError("secret= differs from the client's choice_secret: tokens would not verify")
-    if not (isinstance(max_cold_lookups, int) and max_cold_lookups >= 1):
-        raise ValueError("max_cold_lookups must be an integer of at least 1")
     if not token_ttl > 0:
         raise ValueError("token_ttl must be positive")
     return CommentFormApp(
@@ -110,7 +113,7 @@ def make_app(
         origins=frozenset(origin.strip().rstrip("/").lower() for origin in allowed_origins),
         limiter=RateLimiter(rate_limit) if rate_limit is not None else None,
         addresses=ClientAddresses(trusted_proxies),
-        cold=threading.BoundedSemaphore(max_cold_lookups),
+        cold=ColdSlots(max_cold_lookups),
         token_ttl=token_ttl,
     )
 
@@ -126,7 +129,7 @@ class CommentFormApp:
         origins: frozenset[str],
         limiter: RateLimiter | None,
         addresses: ClientAddresses,
-        cold: threading.BoundedSemaphore,
+        cold: ColdSlots,
         token_ttl: float,
     ) -> None:
         self._client = client
@@ -208,7 +211,7 @@ class CommentFormApp:
             return params
         url = _param(params, "url", required=True)
         limit = _limit(params)
-        result = self._lookup(url, limit)
+        result = self._lookup(environ, url, limit)
         if isinstance(result, _Reply):
             return result
         if result.error is not None:
@@ -240,7 +243,7 @@ class CommentFormApp:
         # must not write markup into a page.
         style = _one_of(params, "style", tuple(STYLES))
         fmt = _FORMATS[_one_of(params, "format", tuple(_FORMATS))]
-        result = self._lookup(url, 1)
+        result = self._lookup(environ, url, 1)
         if isinstance(result, _Reply):
             return result
         if result.error is not None:
@@ -259,8 +262,7 @@ class CommentFormApp:
         if self._limiter is not None:
             wait = self._limiter.take(self._addresses.key(environ))
             if wait > 0:
-                reply = _error(429, "rate_limited", "too many requests: try again shortly")
-                return reply.with_headers(("Retry-After", str(math.ceil(wait))))
+                return _rate_limited(wait)
         # WSGI hands the query over as latin-1; its bytes are UTF-8 in practice.
         query = str(environ.get("QUERY_STRING") or "").encode("latin-1", "replace")
         try:
@@ -268,19 +270,23 @@ class CommentFormApp:
         except ValueError:
             raise _BadRequest("too many query parameters") from None
 
-    def _lookup(self, url: str, limit: int) -> LookupResult | _Reply:
-        """The cache's answer at once; else a lookup in one of the few cold slots, or 503."""
+    def _lookup(self, environ: WSGIEnvironment, url: str, limit: int) -> LookupResult | _Reply:
+        """The cache's answer at once; else a lookup in one of the client's fair share of the
+        cold slots, paid for from its bucket; or 503 (no slot) or 429 (no money)."""
         result = self._client.lookup_cached(url, limit)
         if result is not None:
             return result
-        if not self._cold.acquire(blocking=False):
-            logger.info("comment-form service: every cold lookup slot is busy")
+        key = self._addresses.key(environ)
+        if not self._cold.take(key):
+            logger.info("comment-form service: no cold lookup slot for this client")
             reply = _error(503, "busy", "too many new sites are being looked up: try again shortly")
             return reply.with_headers(("Retry-After", "2"))
         try:
-            return self._client.lookup(url, limit)
+            # Admission paid for one request; a refusal above costs no more than that.
+            wait = self._limiter.take(key, COLD_LOOKUP_COST - 1) if self._limiter else 0.0
+            return _rate_limited(wait) if wait > 0 else self._client.lookup(url, limit)
         finally:
-            self._cold.release()
+            self._cold.give_back(key)
 
     def _expiry(self, result: LookupResult, now: float) -> int:
         # Valid for token_ttl after the answer stops being fresh, so a browser's cached copy
@@ -356,6 +362,11 @@ def _ok(payload: Mapping[str, Any], result: LookupResult, now: float) -> _Reply:
 
 def _error(status: int, kind: str, message: str) -> _Reply:
     return _json(status, {"ok": False, "error": {"kind": kind, "message": message}}, "no-store")
+
+
+def _rate_limited(wait: float) -> _Reply:
+    reply = _error(429, "rate_limited", "too many requests: try again shortly")
+    return reply.with_headers(("Retry-After", str(math.ceil(wait))))
 
 
 def _lookup_error(error: CommentLuvError) -> _Reply:

@@ -46,19 +46,19 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: str) -> float:
-        """Spend one request from ``key``'s bucket: 0.0 when allowed, else the seconds until
-        one would be."""
+    def take(self, key: str, cost: float = 1.0) -> float:
+        """Spend ``cost`` requests from ``key``'s bucket: 0.0 when allowed, else the seconds
+        until they would be (and nothing is spent)."""
         limit = self.limit
         with self._lock:
             now = self._clock()
             tokens, counted = self._buckets.pop(key, (float(limit.burst), now))
             tokens = min(float(limit.burst), tokens + (now - counted) * limit.per_second)
             wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
+            if tokens >= cost:
+                tokens -= cost
             else:
-                wait = (1 - tokens) / limit.per_second
+                wait = (cost - tokens) / limit.per_second
             self._buckets[key] = (tokens, now)
             while len(self._buckets) > limit.max_clients:
                 del self._buckets[next(iter(self._buckets))]
