@@ -168,8 +168,13 @@ class CommentFormApp:
         client's requests saves even parsing them."""
         if self._limiter is None:
             return 0.0
-        key = self._addresses.peer_key(address)
+        key = self.peer_key(address)
         return 0.0 if key is None else self._limiter.wait(key)
+
+    def peer_key(self, address: str) -> str | None:
+        """The client a connection from the peer ``address`` counts as, or None for a trusted
+        proxy (it speaks for many clients): a server caps connections by it."""
+        return self._addresses.peer_key(address)
 
     def _handle(self, environ: WSGIEnvironment) -> _Reply:
         route = self._routes.get(environ.get("PATH_INFO") or "/")

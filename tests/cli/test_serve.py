@@ -5,18 +5,18 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from commentluv import CommentLuv
 from commentluv.cli import main
+from tests.cli.flood import closed_by_server, half_open, serving, timed_get
 
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Ann</title>
 <item><title>Second &amp; last</title><link>http://127.0.0.1/second/</link></item>
@@ -28,24 +28,6 @@ def secret_file(tmp_path):
     path = tmp_path / "luv.secret"
     path.write_bytes(os.urandom(32).hex().encode() + b"\n")
     return path
-
-
-@contextmanager
-def serving(*args: str) -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "commentluv", "serve", "--port", "0", *args],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stderr.readline()
-        match = re.search(r"serving (http://127\.0\.0\.1:\d+)/", line)
-        assert match, line + process.stderr.read()
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -127,8 +109,6 @@ def test_bad_service_options_are_usage_errors(secret_file, capsys):
 
 
 def test_a_busy_port_is_one_clear_line_and_exit_status_2(secret_file):
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -154,3 +134,53 @@ def test_serve_help_shows_the_defaults(capsys):
     for default in ("(default: 127.0.0.1)", "(default: 8080)", "(default: 1.0)", "(default: 30)"):
         assert default in shown, default
     assert "(default: 4)" in shown and "(default 10)" in shown  # --timeout says it itself
+
+
+def test_a_connection_flood_from_one_address_locks_nobody_else_out(site, secret_file, tmp_path):
+    site.add("/", '<link rel="alternate" type="application/rss+xml" href="/feed.xml">')
+    site.add("/feed.xml", FEED, headers={"Content-Type": "application/rss+xml"})
+    options = ["--secret-file", str(secret_file), "--cache", str(tmp_path / "cache.sqlite3")]
+    options += ["--allow-private-hosts", "--rate", "100", "--burst", "100"]
+    with serving(*options) as base:
+        port = int(base.rsplit(":", 1)[1])
+        recent = f"/recent?url={site.url}/"
+        assert timed_get(port, recent)[0] == 200  # now cached
+        flood = half_open(port, 300)
+        try:
+            times = []
+            for path in ("/commentluv.js", recent) * 10:
+                status, seconds = timed_get(port, path)
+                assert status == 200, (path, status, seconds)
+                times.append(seconds)
+            assert max(times) < 2.0, times
+            # The newest connections beyond the cap were closed; a few are kept.
+            time.sleep(0.5)
+            assert sum(closed_by_server(conn) for conn in flood) >= 250
+        finally:
+            for conn in flood:
+                conn.close()
+
+
+def test_a_head_trickled_slowly_is_cut_off_and_a_prompt_one_is_answered(secret_file):
+    options = ["--secret-file", str(secret_file), "--no-cache", "--head-timeout", "1"]
+    with serving(*options) as base:
+        port = int(base.rsplit(":", 1)[1])
+        (slow,) = half_open(port, 1)
+        started = time.monotonic()
+        closed = False
+        while not closed and time.monotonic() - started < 6:
+            try:
+                slow.sendall(b"x")  # one byte every 0.2 s: activity, but no head
+            except OSError:
+                break
+            time.sleep(0.2)
+            closed = closed_by_server(slow)
+        slow.close()
+        assert 1 <= time.monotonic() - started < 4
+        # A connection that asks at once, then again after a pause within the timeout.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        for _ in range(2):
+            conn.request("GET", "/commentluv.js")
+            assert conn.getresponse().read()
+            time.sleep(0.5)
+        conn.close()
