@@ -27,6 +27,7 @@ from ..errors import CommentLuvError
 from ..formatting import STYLES, Format, format_backlink
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
+from .health import Readiness
 from .ratelimit import ClientAddresses, RateLimit, RateLimiter
 from .slots import ColdSlots
 
@@ -145,6 +146,7 @@ class CommentFormApp:
             "/recent": self._recent,
             "/backlink": self._backlink,
         }
+        self._add_health_routes()
         for path, (name, content_type) in _STATIC.items():
             body = resources.files(__package__).joinpath("static", name).read_bytes()
             self._routes[path] = _constant(_static_reply(body, content_type))
@@ -160,6 +162,18 @@ class CommentFormApp:
             headers.append(("Content-Length", str(len(reply.body))))
         start_response(f"{reply.status} {HTTPStatus(reply.status).phrase}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else reply.body]
+
+    def _add_health_routes(self) -> None:
+        """/healthz (the process answers) and /readyz (its cache does too): never rate-limited,
+        never logged, for load balancers and orchestrators."""
+        readiness = Readiness(self._client.cache)
+
+        def ready(environ: WSGIEnvironment) -> _Reply:
+            problem = readiness.problem()
+            return _error(503, "not_ready", problem) if problem else _HEALTHY
+
+        self._routes["/healthz"] = _constant(_HEALTHY)
+        self._routes["/readyz"] = ready
 
     def paused_for(self, address: str) -> float:
         """How long a server may leave connections from the peer ``address`` unread: the
@@ -367,6 +381,9 @@ def _ok(payload: Mapping[str, Any], result: LookupResult, now: float) -> _Reply:
 
 def _error(status: int, kind: str, message: str) -> _Reply:
     return _json(status, {"ok": False, "error": {"kind": kind, "message": message}}, "no-store")
+
+
+_HEALTHY = _json(200, {"ok": True}, "no-store")
 
 
 def _rate_limited(wait: float) -> _Reply:
