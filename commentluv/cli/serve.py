@@ -100,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
         " more answer 503",
     )
     parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="serve Prometheus metrics at /metrics (pip install 'commentluv[metrics]')",
+    )
+    parser.add_argument(
         "--max-connections",
         type=positive_int,
         default=DEFAULT_CONNECTION_LIMITS.total,
@@ -253,6 +258,8 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
     args = parser.parse_args(argv)
     if importlib.util.find_spec("waitress") is None:
         parser.error("the service runs on waitress: pip install 'commentluv[web]'")
+    if args.metrics and importlib.util.find_spec("prometheus_client") is None:
+        parser.error("--metrics needs prometheus-client: pip install 'commentluv[metrics]'")
     try:
         secret = args.secret_file.read_bytes().strip()
     except OSError as exc:
@@ -269,6 +276,7 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
                     rate_limit=RateLimit(per_second=args.rate, burst=args.burst),
                     trusted_proxies=args.trusted_proxy,
                     max_cold_lookups=args.max_cold_lookups,
+                    metrics=args.metrics,
                 )
             except ValueError as exc:
                 parser.error(str(exc))

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -28,6 +29,7 @@ from ..formatting import STYLES, Format, format_backlink
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
 from .health import Readiness
+from .metrics import CacheOutcome, Metrics
 from .ratelimit import ClientAddresses, RateLimit, RateLimiter
 from .slots import ColdSlots
 
@@ -86,6 +88,7 @@ def make_app(
     trusted_proxies: Iterable[str] = (),
     max_cold_lookups: int = 4,
     token_ttl: float = 3600.0,
+    metrics: bool = False,
 ) -> CommentFormApp:
     """The comment-form service as a WSGI application (mount it anywhere: its paths are read
     from ``PATH_INFO``).
@@ -99,7 +102,8 @@ def make_app(
     ``max_cold_lookups`` lookups that must go to the network run at once; more answer 503.
     One client holds at most half of them (at least one), and each costs it
     :data:`COLD_LOOKUP_COST` requests of its rate limit. A token is valid ``token_ttl``
-    seconds after its answer stops being fresh.
+    seconds after its answer stops being fresh. ``metrics`` serves ``GET /metrics`` for
+    Prometheus (``pip install 'commentluv[metrics]'``).
     """
     signer = ChoiceSigner(secret) if secret is not None else client.choice_signer
     if signer is None:
@@ -116,6 +120,7 @@ def make_app(
         addresses=ClientAddresses(trusted_proxies),
         cold=ColdSlots(max_cold_lookups),
         token_ttl=token_ttl,
+        metrics=metrics,
     )
 
 
@@ -132,6 +137,7 @@ class CommentFormApp:
         addresses: ClientAddresses,
         cold: ColdSlots,
         token_ttl: float,
+        metrics: bool = False,
     ) -> None:
         self._client = client
         self._signer = signer
@@ -147,16 +153,25 @@ class CommentFormApp:
             "/backlink": self._backlink,
         }
         self._add_health_routes()
+        self._metrics: Metrics | None = None
+        if metrics:
+            self._metrics = Metrics(cold_running=lambda: cold.running)
+            self._routes["/metrics"] = self._scrape
         for path, (name, content_type) in _STATIC.items():
             body = resources.files(__package__).joinpath("static", name).read_bytes()
             self._routes[path] = _constant(_static_reply(body, content_type))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        started = time.perf_counter()
         try:
             reply = self._handle(environ)
         except Exception:
             logger.exception("comment-form service: unexpected error")
             reply = _error(500, "internal_error", "the service failed (the error is logged)")
+        if self._metrics is not None:
+            path = environ.get("PATH_INFO") or "/"
+            endpoint = path if path in self._routes else "other"  # never a stranger's path
+            self._metrics.request(endpoint, reply.status, time.perf_counter() - started)
         headers = [*reply.headers, ("X-Content-Type-Options", "nosniff")]
         if reply.status not in (204, 304):
             headers.append(("Content-Length", str(len(reply.body))))
@@ -174,6 +189,11 @@ class CommentFormApp:
 
         self._routes["/healthz"] = _constant(_HEALTHY)
         self._routes["/readyz"] = ready
+
+    def _scrape(self, environ: WSGIEnvironment) -> _Reply:
+        assert self._metrics is not None  # the route exists only with metrics
+        body, content_type = self._metrics.exposition(str(environ.get("HTTP_ACCEPT") or ""))
+        return _Reply(200, body, (("Content-Type", content_type), ("Cache-Control", "no-store")))
 
     def paused_for(self, address: str) -> float:
         """How long a server may leave connections from the peer ``address`` unread: the
@@ -281,7 +301,7 @@ class CommentFormApp:
         if self._limiter is not None:
             wait = self._limiter.take(self._addresses.key(environ))
             if wait > 0:
-                return _rate_limited(wait)
+                return self._rate_limited(wait)
         # WSGI hands the query over as latin-1; its bytes are UTF-8 in practice.
         query = str(environ.get("QUERY_STRING") or "").encode("latin-1", "replace")
         try:
@@ -292,20 +312,42 @@ class CommentFormApp:
     def _lookup(self, environ: WSGIEnvironment, url: str, limit: int) -> LookupResult | _Reply:
         """The cache's answer at once; else a lookup in one of the client's fair share of the
         cold slots, paid for from its bucket; or 503 (no slot) or 429 (no money)."""
-        result = self._client.lookup_cached(url, limit)
-        if result is not None:
-            return result
-        key = self._addresses.key(environ)
+        cached = self._client.lookup_cached(url, limit)
+        if cached is None:
+            self._count_cache("miss")
+            result = self._cold_lookup(self._addresses.key(environ), url, limit)
+        else:
+            if cached.cached:
+                fresh = cached.fresh_until is None or cached.fresh_until > self._clock()
+                self._count_cache("fresh" if fresh else "stale")
+            result = cached
+        if self._metrics is not None and isinstance(result, LookupResult) and result.error:
+            self._metrics.lookup_failed(result.error.kind)
+        return result
+
+    def _cold_lookup(self, key: str, url: str, limit: int) -> LookupResult | _Reply:
         if not self._cold.take(key):
             logger.info("comment-form service: no cold lookup slot for this client")
+            if self._metrics is not None:
+                self._metrics.cold_refused()
             reply = _error(503, "busy", "too many new sites are being looked up: try again shortly")
             return reply.with_headers(("Retry-After", "2"))
         try:
             # Admission paid for one request; a refusal above costs no more than that.
             wait = self._limiter.take(key, COLD_LOOKUP_COST - 1) if self._limiter else 0.0
-            return _rate_limited(wait) if wait > 0 else self._client.lookup(url, limit)
+            return self._rate_limited(wait) if wait > 0 else self._client.lookup(url, limit)
         finally:
             self._cold.give_back(key)
+
+    def _count_cache(self, outcome: CacheOutcome) -> None:
+        if self._metrics is not None:
+            self._metrics.cache_answer(outcome)
+
+    def _rate_limited(self, wait: float) -> _Reply:
+        if self._metrics is not None:
+            self._metrics.rate_limited()
+        reply = _error(429, "rate_limited", "too many requests: try again shortly")
+        return reply.with_headers(("Retry-After", str(math.ceil(wait))))
 
     def _expiry(self, result: LookupResult, now: float) -> int:
         # Valid for token_ttl after the answer stops being fresh, so a browser's cached copy
@@ -384,11 +426,6 @@ def _error(status: int, kind: str, message: str) -> _Reply:
 
 
 _HEALTHY = _json(200, {"ok": True}, "no-store")
-
-
-def _rate_limited(wait: float) -> _Reply:
-    reply = _error(429, "rate_limited", "too many requests: try again shortly")
-    return reply.with_headers(("Retry-After", str(math.ceil(wait))))
 
 
 def _lookup_error(error: CommentLuvError) -> _Reply:

@@ -184,3 +184,20 @@ def test_a_head_trickled_slowly_is_cut_off_and_a_prompt_one_is_answered(secret_f
             assert conn.getresponse().read()
             time.sleep(0.5)
         conn.close()
+
+
+def test_serve_with_metrics_is_scraped(secret_file):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with serving("--secret-file", str(secret_file), "--no-cache", "--metrics") as base:
+        assert get(f"{base}/healthz")[0] == 200 and get(f"{base}/readyz")[0] == 200
+        assert get(f"{base}/recent?url=ftp://x.example/")[0] == 400
+        status, _, body = get(f"{base}/metrics")
+    assert status == 200
+    families = {family.name: family for family in text_string_to_metric_families(body.decode())}
+    samples = {
+        (sample.labels["endpoint"], sample.labels["status"]): sample.value
+        for sample in families["commentluv_requests"].samples
+    }
+    assert samples == {("/healthz", "200"): 1, ("/readyz", "200"): 1, ("/recent", "400"): 1}
+    assert "commentluv_request_seconds" in families
