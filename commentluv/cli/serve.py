@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..cache import Cache
 from ..tokens import MIN_SECRET_BYTES
 from ..web.app import DEFAULT_RATE_LIMIT, CommentFormApp, make_app
 from ..web.ratelimit import RateLimit
@@ -98,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="lookups of uncached sites at once, half of them at most for one client;"
         " more answer 503",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="a Redis cache (redis://host:6379/0) instead of the SQLite file: shared by every"
+        " serve process, and so are the rate limits (pip install 'commentluv[redis]')",
     )
     parser.add_argument(
         "--metrics",
@@ -260,6 +267,10 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
         parser.error("the service runs on waitress: pip install 'commentluv[web]'")
     if args.metrics and importlib.util.find_spec("prometheus_client") is None:
         parser.error("--metrics needs prometheus-client: pip install 'commentluv[metrics]'")
+    if args.redis and (args.cache or args.no_cache):
+        parser.error("--redis is the cache: leave out --cache and --no-cache")
+    if args.redis and importlib.util.find_spec("redis") is None:
+        parser.error("--redis needs the redis package: pip install 'commentluv[redis]'")
     try:
         secret = args.secret_file.read_bytes().strip()
     except OSError as exc:
@@ -267,7 +278,7 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
     if len(secret) < MIN_SECRET_BYTES:
         parser.error(f"the secret file must hold at least {MIN_SECRET_BYTES} bytes")
     with logging_to_stderr(args.verbose):
-        client, cache = build_client(args, choice_secret=secret)
+        client, cache = build_client(args, _redis_cache(args.redis), choice_secret=secret)
         try:
             try:
                 app = make_app(
@@ -304,6 +315,14 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
             client.close()
             close_cache(cache)
     return EXIT_OK
+
+
+def _redis_cache(url: str | None) -> Cache | None:
+    if url is None:
+        return None
+    from ..cache.redis import RedisCache
+
+    return RedisCache(url)
 
 
 def _reason(error: OSError) -> str:

@@ -24,13 +24,14 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from ..cache import BucketCache, Cache
 from ..errors import CommentLuvError
 from ..formatting import STYLES, Format, format_backlink
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
 from .health import Readiness
 from .metrics import CacheOutcome, Metrics
-from .ratelimit import ClientAddresses, RateLimit, RateLimiter
+from .ratelimit import ClientAddresses, RateLimit, RateLimiter, SharedRateLimiter
 from .slots import ColdSlots
 
 if TYPE_CHECKING:
@@ -97,8 +98,9 @@ def make_app(
     the two is required, and two different ones are refused (the save side checks tokens
     with the client's). ``allowed_origins`` are the sites whose pages may call it from
     another origin (``"https://blog.example"``, or ``"*"``). ``rate_limit`` applies per client
-    address (None: no limit); ``trusted_proxies`` (addresses or networks) are the reverse
-    proxies whose ``X-Forwarded-For`` is believed, none by default. At most
+    address (None: no limit), across every process sharing the client's cache when that
+    cache keeps buckets (a RedisCache does); ``trusted_proxies`` (addresses or networks)
+    are the reverse proxies whose ``X-Forwarded-For`` is believed, none by default. At most
     ``max_cold_lookups`` lookups that must go to the network run at once; more answer 503.
     One client holds at most half of them (at least one), and each costs it
     :data:`COLD_LOOKUP_COST` requests of its rate limit. A token is valid ``token_ttl``
@@ -116,12 +118,19 @@ def make_app(
         client,
         signer,
         origins=frozenset(origin.strip().rstrip("/").lower() for origin in allowed_origins),
-        limiter=RateLimiter(rate_limit) if rate_limit is not None else None,
+        limiter=_limiter(rate_limit, client.cache),
         addresses=ClientAddresses(trusted_proxies),
         cold=ColdSlots(max_cold_lookups),
         token_ttl=token_ttl,
         metrics=metrics,
     )
+
+
+def _limiter(limit: RateLimit | None, cache: Cache) -> RateLimiter | None:
+    if limit is None:
+        return None
+    # A cache that several processes share (Redis) holds the buckets too: one limit in all.
+    return SharedRateLimiter(limit, cache) if isinstance(cache, BucketCache) else RateLimiter(limit)
 
 
 class CommentFormApp:

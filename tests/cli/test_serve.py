@@ -201,3 +201,25 @@ def test_serve_with_metrics_is_scraped(secret_file):
     }
     assert samples == {("/healthz", "200"): 1, ("/readyz", "200"): 1, ("/recent", "400"): 1}
     assert "commentluv_request_seconds" in families
+
+
+def test_two_serve_processes_on_one_redis_give_a_client_one_limit(secret_file, redis_server):
+    options = ["--secret-file", str(secret_file), "--redis", redis_server.url.replace("/0", "/5")]
+    options += ["--rate", "0.01", "--burst", "4"]
+    with serving(*options) as first, serving(*options) as second:
+        statuses = [
+            timed_get(int(base.rsplit(":", 1)[1]), "/recent?url=ftp://x.example/", 2)[0]
+            for base in (first, second) * 4
+        ]
+        # One bucket of 4, not one each; beyond it 429, or (once a process has seen the
+        # bucket empty) the request is left unread: no answer (0).
+        assert statuses[:4] == [400] * 4 and set(statuses[4:]) <= {429, 0}, statuses
+        assert 429 in statuses  # (per process, each would have answered 4 of its own)
+        assert get(f"{first}/readyz")[0] == 200
+
+
+def test_redis_is_the_cache_so_not_with_cache_options(secret_file, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--secret-file", str(secret_file), "--redis", "redis://x", "--no-cache"])
+    assert exit_info.value.code == 2
+    assert "--redis is the cache" in capsys.readouterr().err
