@@ -3,10 +3,13 @@
     GET /recent?url=...&limit=10     the site's recent posts and a choice token (the widget)
     GET /backlink?url=...&name=...   the formatted line for the latest post
     GET /commentluv.js, /commentluv.css   the widget and its optional stylesheet
+    GET /healthz, /readyz            the process answers; its cache answers too (else 503)
+    GET /metrics                     Prometheus metrics, when asked for (metrics=True)
 
 It fetches URLs for strangers, so every API request is rate-limited per client address, cold
-lookups (sites not in the cache) are capped so that a flood of new URLs never holds up cached
-answers, and nothing but titles, links and dates is returned. The client's address policy
+lookups (sites not in the cache) are capped, and shared fairly between clients, so that a
+flood of new URLs never holds up cached answers, and nothing but titles, links and dates is
+returned. The client's address policy
 guards every fetch. Answers are JSON, errors too (never a traceback).
 """
 
