@@ -287,8 +287,15 @@ def test_there_is_no_import_cycle_lazy_imports_included():
 
 
 def test_the_layering_contracts_hold(monkeypatch):
+    import logging
+
     from importlinter.cli import lint_imports
 
+    # lint_imports configures logging with dictConfig, which disables every logger that
+    # exists (commentluv's too, for every later test): each is put back as it was.
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "disabled", logger.disabled)
     monkeypatch.chdir(PACKAGE.parent)  # the contracts are in pyproject.toml
     assert lint_imports(no_cache=True, no_logo=True) == 0
 
