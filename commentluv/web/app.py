@@ -9,8 +9,8 @@
 It fetches URLs for strangers, so every API request is rate-limited per client address, cold
 lookups (sites not in the cache) are capped, and shared fairly between clients, so that a
 flood of new URLs never holds up cached answers, and nothing but titles, links and dates is
-returned. The client's address policy
-guards every fetch. Answers are JSON, errors too (never a traceback).
+returned. The client's address policy guards every fetch. Answers are JSON, errors too
+(never a traceback).
 """
 
 from __future__ import annotations
