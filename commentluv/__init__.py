@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._net.deadline import Deadline
 from ._net.transport import MockResponse, MockTransport, Request, Transport, TransportResponse
+from ._shared.printable import PrintableRecords
 from ._version import __version__
 from .cache import AddCache, Cache, MemoryCache, NullCache
 from .client import CommentLuv
@@ -99,6 +100,8 @@ __all__ = [
 ]
 
 logging.getLogger("commentluv").addHandler(logging.NullHandler())
+# Strangers' strings (links, URLs, servers' words) are in the records: one printable line each.
+logging.getLogger("commentluv").addFilter(PrintableRecords())
 
 # The one piece of module state: the client behind the module-level functions.
 _default_client: CommentLuv | None = None

@@ -28,8 +28,10 @@ failures are stored that way); its kind→class table is built from the classes 
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
+
+# A reason phrase or a Location header is the server's: a message must not drive a terminal.
+from ._shared.printable import printable
 
 __all__ = [
     "BlockedURL",
@@ -49,18 +51,6 @@ __all__ = [
     "error_from_dict",
     "printable",
 ]
-
-
-MAX_MESSAGE_LENGTH = 300
-# C0 and C1 controls, DEL, and the bidi and zero-width characters that can disguise text: a
-# reason phrase or a Location header is the server's, and must not drive a terminal or a log.
-_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def printable(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
-    """``text`` on one line without control or disguising characters, at most ``limit`` long."""
-    text = _UNPRINTABLE_RE.sub("", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class CommentLuvError(Exception):

@@ -12,6 +12,7 @@ import unicodedata
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 from ..errors import InvalidURL
+from .printable import UNPRINTABLE
 
 __all__ = [
     "MAX_URL_LENGTH",
@@ -36,7 +37,6 @@ _KNOWN_SCHEMES = frozenset(
         "smb", "ssh", "tel", "telnet", "vbscript", "view-source", "ws", "wss",
     }
 )  # fmt: skip
-# C0/C1 controls, DEL, and the Unicode bidi/format characters that can disguise a URL.
 # A fediverse handle typed where a website goes: "@alice@host" or "alice@host" (a host name
 # with a dot: a server's name, never an address or a port); and a Bluesky handle that is a
 # bsky.social host, which serves no page of its own.
@@ -51,9 +51,6 @@ _BLUESKY_HANDLE_RE = re.compile(
 )
 _FEDIVERSE_PROFILE_RE = re.compile(
     r"\Ahttps?://([^/?#@]+)/@([A-Za-z0-9_](?:[\w.-]{0,62}[\w])?)/?\Z"
-)
-_FORBIDDEN_CHARS_RE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 # Browsers silently drop tab and newline inside URLs ("java\tscript:" is javascript:).
 _URL_WHITESPACE_RE = re.compile("[\t\n\r]")
@@ -115,7 +112,7 @@ def _typed_text(raw: str) -> str:
         raise InvalidURL("empty URL")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters")
-    if _FORBIDDEN_CHARS_RE.search(text) or _ANY_WHITESPACE_RE.search(text):
+    if UNPRINTABLE.search(text) or _ANY_WHITESPACE_RE.search(text):
         raise InvalidURL("URL contains control or whitespace characters")
     return text
 
@@ -329,7 +326,7 @@ def _root_relative(href: str, base: str, keep_fragment: bool) -> str | None:
 def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
     """:func:`safe_http_url` the long way: for what is not canonical as written."""
     text = _URL_WHITESPACE_RE.sub("", href).strip()
-    if not text or _FORBIDDEN_CHARS_RE.search(text) or len(text) > MAX_URL_LENGTH:
+    if not text or UNPRINTABLE.search(text) or len(text) > MAX_URL_LENGTH:
         return None
     text = _strip_feed_prefix(text)
     try:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from cachetools import TLRUCache
 
-__all__ = ["AddCache", "Cache", "IndexCache", "MemoryCache", "NullCache"]
+__all__ = ["AddCache", "BucketCache", "Cache", "IndexCache", "MemoryCache", "NullCache"]
 
 
 @runtime_checkable
@@ -54,6 +54,19 @@ class AddCache(Cache, Protocol):
         True if stored, and also when the backend is unavailable: a lock that cannot be
         taken there cannot be held by anyone else either, so callers go ahead.
         """
+
+
+@runtime_checkable
+class BucketCache(Cache, Protocol):
+    """A cache that also keeps token buckets (rate limits), shared like its values."""
+
+    def bucket_take(
+        self, key: str, per_second: float, burst: int, cost: float
+    ) -> tuple[float, float] | None:
+        """Spend ``cost`` tokens from the bucket ``key`` (full at ``burst``, refilled at
+        ``per_second``) if it holds that many: (the tokens left, 0.0), else (the tokens, the
+        seconds until ``cost`` would be there) and nothing is spent. None when the backend is
+        unavailable."""
 
 
 @runtime_checkable

@@ -25,6 +25,23 @@ from ._support import FailSafe, dumps, loads
 __all__ = ["RedisCache"]
 
 _PRUNE_BATCH = 10_000
+# A token bucket, atomically: refill by the time passed (Redis's own clock, which every
+# process shares), spend the cost if there is enough, and let the key expire once it would
+# be full again anyway. Numbers go back as strings (Redis truncates Lua numbers to integers).
+_BUCKET_TAKE = """
+local per_second, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * per_second)
+local wait = 0
+if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / per_second end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_second * 1000) + 1000)
+return {tostring(tokens), tostring(wait)}
+"""
 
 
 class RedisCache:
@@ -51,6 +68,7 @@ class RedisCache:
             retry=Retry(NoBackoff(), retries=0),
         )
         self._safe = FailSafe("Redis", (redis.RedisError, OSError), retry_after=retry_after)
+        self._bucket_take = self.redis.register_script(_BUCKET_TAKE)
 
     def get(self, key: str) -> Any | None:
         return self._safe.run(lambda: loads(self.redis.get(self.prefix + key)), None)
@@ -123,6 +141,15 @@ class RedisCache:
                 return int(pipe.execute()[0])
 
         return self._safe.run(prune, 0)
+
+    def bucket_take(
+        self, key: str, per_second: float, burst: int, cost: float
+    ) -> tuple[float, float] | None:
+        def take() -> tuple[float, float]:
+            tokens, wait = self._bucket_take([self.prefix + key], [per_second, burst, cost])
+            return float(tokens), float(wait)
+
+        return self._safe.run(take, None)
 
     def close(self) -> None:
         """Close the connection pool."""

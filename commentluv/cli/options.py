@@ -133,11 +133,14 @@ def logging_to_stderr(verbosity: int) -> Iterator[None]:
         logger.setLevel(previous_level)
 
 
-def build_client(args: argparse.Namespace, **options: Any) -> tuple[CommentLuv, Cache]:
-    """A client for the lookup options in ``args``, and the cache it uses (close both)."""
+def build_client(
+    args: argparse.Namespace, cache: Cache | None = None, **options: Any
+) -> tuple[CommentLuv, Cache]:
+    """A client for the lookup options in ``args``, and the cache it uses (close both):
+    ``cache`` if given, else the one the options name."""
     from ..client import DEFAULT_USER_AGENT, CommentLuv
 
-    cache = open_cache(args)
+    cache = cache if cache is not None else open_cache(args)
     client = CommentLuv(
         timeout=args.timeout,
         allow_private_hosts=args.allow_private_hosts,

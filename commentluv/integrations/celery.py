@@ -32,8 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task
 
+from ..web.metrics import refresh_counters
+
 if TYPE_CHECKING:
     from ..client import CommentLuv
+    from ..errors import CommentLuvError
 
 __all__ = ["Settings", "Tasks", "register"]
 
@@ -92,21 +95,31 @@ class Tasks:
 
 
 def register(
-    app: Celery, client_factory: Callable[[], CommentLuv], settings: Settings | None = None
+    app: Celery,
+    client_factory: Callable[[], CommentLuv],
+    settings: Settings | None = None,
+    *,
+    metrics: bool = False,
 ) -> Tasks:
     """Register the tasks, named ``commentluv.<task>``, on ``app``, and ``rewarm`` in its beat
     schedule. ``client_factory`` builds the client a worker process fetches with, once, on
     its first task (after a prefork worker's fork); its cache must be the web's shared one.
+    ``metrics`` counts the refreshes done and failed (by kind) on prometheus-client's default
+    registry (``commentluv[metrics]``), which a worker serves with its ``start_http_server``.
     """
     settings = settings or Settings()
     clients = _Clients(client_factory)
+    count = refresh_counters().count if metrics else _count_nothing
 
     def refresh_site(url: str) -> str:
         error = clients.get().lookup(url, refresh=True).error
+        count(error)
         return "ok" if error is None else error.kind
 
     def refresh_sites(urls: list[str]) -> dict[str, int]:
         results = clients.get().warm(urls).values()
+        for result in results:
+            count(result.error)
         failed = sum(result.error is not None for result in results)
         return {"ok": len(results) - failed, "failed": failed}
 
@@ -138,6 +151,10 @@ def register(
         )
     _default_visibility_timeout(app, settings.visibility_timeout)
     return tasks
+
+
+def _count_nothing(error: CommentLuvError | None) -> None:
+    pass
 
 
 class _Clients:

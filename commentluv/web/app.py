@@ -4,11 +4,14 @@
     GET /backlink?url=...&name=...   the formatted line for the latest post
     POST /choose (url, link, token)  a chosen post, kept for the comment system (web.choices)
     GET /commentluv.js, /commentluv.css   the widget and its optional stylesheet
+    GET /healthz, /readyz            the process answers; its cache answers too (else 503)
+    GET /metrics                     Prometheus metrics, when asked for (metrics=True)
 
 It fetches URLs for strangers, so every API request is rate-limited per client address, cold
-lookups (sites not in the cache) are capped so that a flood of new URLs never holds up cached
-answers, and nothing but titles, links and dates is returned. The client's address policy
-guards every fetch. Answers are JSON, errors too (never a traceback).
+lookups (sites not in the cache) are capped, and shared fairly between clients, so that a
+flood of new URLs never holds up cached answers, and nothing but titles, links and dates is
+returned. The client's address policy guards every fetch. Answers are JSON, errors too
+(never a traceback).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hashlib
 import json
 import logging
 import math
-import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -25,12 +28,16 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from ..cache import BucketCache, Cache
 from ..errors import CommentLuvError
 from ..formatting import FORMATS, STYLES, as_format, format_backlink, validate_style
 from ..models import LookupResult, Post
 from ..tokens import MAX_CHOICES, ChoiceSigner
 from .choices import DEFAULT_CHOICE_TTL, Choice, ChoiceRegistry
-from .ratelimit import ClientAddresses, RateLimit, RateLimiter
+from .health import Readiness
+from .metrics import CacheOutcome, Metrics
+from .ratelimit import ClientAddresses, RateLimit, RateLimiter, SharedRateLimiter
+from .slots import ColdSlots
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -42,6 +49,9 @@ __all__ = ["DEFAULT_RATE_LIMIT", "STATUS_BY_KIND", "CommentFormApp", "make_app"]
 logger = logging.getLogger("commentluv")
 
 DEFAULT_RATE_LIMIT = RateLimit()
+# What a lookup that goes to the network costs of its client's bucket, in requests: it costs
+# the service (and the site) far more than an answer from the cache.
+COLD_LOOKUP_COST = 4
 
 # A lookup error's kind → status: the URL given is at fault (400), the site was too slow
 # (504); any other kind means the site's answer was unusable (502).
@@ -86,6 +96,7 @@ def make_app(
     token_ttl: float = 3600.0,
     style: str = "card",
     choice_ttl: float = DEFAULT_CHOICE_TTL,
+    metrics: bool = False,
 ) -> CommentFormApp:
     """The comment-form service as a WSGI application (mount it anywhere: its paths are read
     from ``PATH_INFO``).
@@ -94,13 +105,17 @@ def make_app(
     the two is required, and two different ones are refused (the save side checks tokens
     with the client's). ``allowed_origins`` are the sites whose pages may call it from
     another origin (``"https://blog.example"``, or ``"*"``). ``rate_limit`` applies per client
-    address (None: no limit); ``trusted_proxies`` (addresses or networks) are the reverse
-    proxies whose ``X-Forwarded-For`` is believed, none by default. At most
+    address (None: no limit), across every process sharing the client's cache when that
+    cache keeps buckets (a RedisCache does); ``trusted_proxies`` (addresses or networks)
+    are the reverse proxies whose ``X-Forwarded-For`` is believed, none by default. At most
     ``max_cold_lookups`` lookups that must go to the network run at once; more answer 503.
-    A token is valid ``token_ttl`` seconds after its answer stops being fresh.
-    ``style`` is the blog's backlink style (a name in ``STYLES`` or a template): /recent
-    gives it to the widget, so the live line looks like the saved one. A choice posted to
-    /choose is kept in the client's cache for ``choice_ttl`` seconds (:mod:`.choices`).
+    One client holds at most half of them (at least one), and each costs it
+    :data:`COLD_LOOKUP_COST` requests of its rate limit. A token is valid ``token_ttl``
+    seconds after its answer stops being fresh. ``style`` is the blog's backlink style (a
+    name in ``STYLES`` or a template): /recent gives it to the widget, so the live line looks
+    like the saved one. A choice posted to /choose is kept in the client's cache for
+    ``choice_ttl`` seconds (:mod:`.choices`). ``metrics`` serves ``GET /metrics`` for
+    Prometheus (``pip install 'commentluv[metrics]'``).
     """
     validate_style(style)
     signer = ChoiceSigner(secret) if secret is not None else client.choice_signer
@@ -108,21 +123,27 @@ def make_app(
         raise ValueError("the service needs a secret: CommentLuv(choice_secret=...) or secret=")
     if client.choice_signer is not None and not client.choice_signer.same_key(signer):
         raise ValueError("secret= differs from the client's choice_secret: tokens would not verify")
-    if not (isinstance(max_cold_lookups, int) and max_cold_lookups >= 1):
-        raise ValueError("max_cold_lookups must be an integer of at least 1")
     if not token_ttl > 0:
         raise ValueError("token_ttl must be positive")
     return CommentFormApp(
         client,
         signer,
         origins=frozenset(origin.strip().rstrip("/").lower() for origin in allowed_origins),
-        limiter=RateLimiter(rate_limit) if rate_limit is not None else None,
+        limiter=_limiter(rate_limit, client.cache),
         addresses=ClientAddresses(trusted_proxies),
-        cold=threading.BoundedSemaphore(max_cold_lookups),
+        cold=ColdSlots(max_cold_lookups),
         token_ttl=token_ttl,
         line=STYLES.get(style, style),
         choices=ChoiceRegistry(client.cache, choice_ttl),
+        metrics=metrics,
     )
+
+
+def _limiter(limit: RateLimit | None, cache: Cache) -> RateLimiter | None:
+    if limit is None:
+        return None
+    # A cache that several processes share (Redis) holds the buckets too: one limit in all.
+    return SharedRateLimiter(limit, cache) if isinstance(cache, BucketCache) else RateLimiter(limit)
 
 
 class CommentFormApp:
@@ -136,10 +157,11 @@ class CommentFormApp:
         origins: frozenset[str],
         limiter: RateLimiter | None,
         addresses: ClientAddresses,
-        cold: threading.BoundedSemaphore,
+        cold: ColdSlots,
         token_ttl: float,
         line: str,
         choices: ChoiceRegistry,
+        metrics: bool = False,
     ) -> None:
         self._client = client
         self._signer = signer
@@ -157,21 +179,48 @@ class CommentFormApp:
             "/backlink": self._backlink,
             "/choose": self._choose,
         }
+        self._add_health_routes()
+        self._metrics: Metrics | None = None
+        if metrics:
+            self._metrics = Metrics(cold_running=lambda: cold.running)
+            self._routes["/metrics"] = self._scrape
         for path, (name, content_type) in _STATIC.items():
             body = resources.files(__package__).joinpath("static", name).read_bytes()
             self._routes[path] = _constant(_static_reply(body, content_type))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        started = time.perf_counter()
         try:
             reply = self._handle(environ)
         except Exception:
             logger.exception("comment-form service: unexpected error")
             reply = _error(500, "internal_error", "the service failed (the error is logged)")
+        if self._metrics is not None:
+            path = environ.get("PATH_INFO") or "/"
+            endpoint = path if path in self._routes else "other"  # never a stranger's path
+            self._metrics.request(endpoint, reply.status, time.perf_counter() - started)
         headers = [*reply.headers, ("X-Content-Type-Options", "nosniff")]
         if reply.status not in (204, 304):
             headers.append(("Content-Length", str(len(reply.body))))
         start_response(f"{reply.status} {HTTPStatus(reply.status).phrase}", headers)
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else reply.body]
+
+    def _add_health_routes(self) -> None:
+        """/healthz (the process answers) and /readyz (its cache does too): never rate-limited,
+        never logged, for load balancers and orchestrators."""
+        readiness = Readiness(self._client.cache)
+
+        def ready(environ: WSGIEnvironment) -> _Reply:
+            problem = readiness.problem()
+            return _error(503, "not_ready", problem) if problem else _HEALTHY
+
+        self._routes["/healthz"] = _constant(_HEALTHY)
+        self._routes["/readyz"] = ready
+
+    def _scrape(self, environ: WSGIEnvironment) -> _Reply:
+        assert self._metrics is not None  # the route exists only with metrics
+        body, content_type = self._metrics.exposition(str(environ.get("HTTP_ACCEPT") or ""))
+        return _Reply(200, body, (("Content-Type", content_type), ("Cache-Control", "no-store")))
 
     def paused_for(self, address: str) -> float:
         """How long a server may leave connections from the peer ``address`` unread: the
@@ -180,8 +229,13 @@ class CommentFormApp:
         client's requests saves even parsing them."""
         if self._limiter is None:
             return 0.0
-        key = self._addresses.peer_key(address)
+        key = self.peer_key(address)
         return 0.0 if key is None else self._limiter.wait(key)
+
+    def peer_key(self, address: str) -> str | None:
+        """The client a connection from the peer ``address`` counts as, or None for a trusted
+        proxy (it speaks for many clients): a server caps connections by it."""
+        return self._addresses.peer_key(address)
 
     def _handle(self, environ: WSGIEnvironment) -> _Reply:
         route = self._routes.get(environ.get("PATH_INFO") or "/")
@@ -223,7 +277,7 @@ class CommentFormApp:
             return params
         url = _param(params, "url", required=True)
         limit = _limit(params)
-        result = self._lookup(url, limit)
+        result = self._lookup(environ, url, limit)
         if isinstance(result, _Reply):
             return result
         if result.error is not None:
@@ -256,7 +310,7 @@ class CommentFormApp:
         # must not write markup into a page.
         style = _one_of(params, "style", tuple(STYLES))
         fmt = as_format(_one_of(params, "format", FORMATS))
-        result = self._lookup(url, 1)
+        result = self._lookup(environ, url, 1)
         if isinstance(result, _Reply):
             return result
         if result.error is not None:
@@ -291,8 +345,7 @@ class CommentFormApp:
         if self._limiter is not None:
             wait = self._limiter.take(self._addresses.key(environ))
             if wait > 0:
-                reply = _error(429, "rate_limited", "too many requests: try again shortly")
-                return reply.with_headers(("Retry-After", str(math.ceil(wait))))
+                return self._rate_limited(wait)
         # WSGI hands the query over as latin-1; its bytes are UTF-8 in practice.
         query = str(environ.get("QUERY_STRING") or "").encode("latin-1", "replace")
         if environ.get("REQUEST_METHOD") == "POST":
@@ -302,19 +355,45 @@ class CommentFormApp:
         except ValueError:
             raise _BadRequest("too many query parameters") from None
 
-    def _lookup(self, url: str, limit: int) -> LookupResult | _Reply:
-        """The cache's answer at once; else a lookup in one of the few cold slots, or 503."""
-        result = self._client.lookup_if_cached(url, limit)
-        if result is not None:
-            return result
-        if not self._cold.acquire(blocking=False):
-            logger.info("comment-form service: every cold lookup slot is busy")
+    def _lookup(self, environ: WSGIEnvironment, url: str, limit: int) -> LookupResult | _Reply:
+        """The cache's answer at once; else a lookup in one of the client's fair share of the
+        cold slots, paid for from its bucket; or 503 (no slot) or 429 (no money)."""
+        cached = self._client.lookup_if_cached(url, limit)
+        if cached is None:
+            self._count_cache("miss")
+            result = self._cold_lookup(self._addresses.key(environ), url, limit)
+        else:
+            if cached.cached:
+                fresh = cached.fresh_until is None or cached.fresh_until > self._clock()
+                self._count_cache("fresh" if fresh else "stale")
+            result = cached
+        if self._metrics is not None and isinstance(result, LookupResult) and result.error:
+            self._metrics.lookup_failed(result.error.kind)
+        return result
+
+    def _cold_lookup(self, key: str, url: str, limit: int) -> LookupResult | _Reply:
+        if not self._cold.take(key):
+            logger.info("comment-form service: no cold lookup slot for this client")
+            if self._metrics is not None:
+                self._metrics.cold_refused()
             reply = _error(503, "busy", "too many new sites are being looked up: try again shortly")
             return reply.with_headers(("Retry-After", "2"))
         try:
-            return self._client.lookup(url, limit)
+            # Admission paid for one request; a refusal above costs no more than that.
+            wait = self._limiter.take(key, COLD_LOOKUP_COST - 1) if self._limiter else 0.0
+            return self._rate_limited(wait) if wait > 0 else self._client.lookup(url, limit)
         finally:
-            self._cold.release()
+            self._cold.give_back(key)
+
+    def _count_cache(self, outcome: CacheOutcome) -> None:
+        if self._metrics is not None:
+            self._metrics.cache_answer(outcome)
+
+    def _rate_limited(self, wait: float) -> _Reply:
+        if self._metrics is not None:
+            self._metrics.rate_limited()
+        reply = _error(429, "rate_limited", "too many requests: try again shortly")
+        return reply.with_headers(("Retry-After", str(math.ceil(wait))))
 
     def _expiry(self, result: LookupResult, now: float) -> int:
         # Valid for token_ttl after the answer stops being fresh, so a browser's cached copy
@@ -398,6 +477,9 @@ def _ok(payload: Mapping[str, Any], result: LookupResult, now: float) -> _Reply:
 
 def _error(status: int, kind: str, message: str) -> _Reply:
     return _json(status, {"ok": False, "error": {"kind": kind, "message": message}}, "no-store")
+
+
+_HEALTHY = _json(200, {"ok": True}, "no-store")
 
 
 def _lookup_error(error: CommentLuvError) -> _Reply:

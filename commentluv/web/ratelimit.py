@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ClientAddresses", "RateLimit", "RateLimiter"]
+from ..cache import BucketCache
+
+__all__ = ["ClientAddresses", "RateLimit", "RateLimiter", "SharedRateLimiter"]
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -46,23 +48,28 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: str) -> float:
-        """Spend one request from ``key``'s bucket: 0.0 when allowed, else the seconds until
-        one would be."""
+    def take(self, key: str, cost: float = 1.0) -> float:
+        """Spend ``cost`` requests from ``key``'s bucket: 0.0 when allowed, else the seconds
+        until they would be (and nothing is spent)."""
         limit = self.limit
         with self._lock:
             now = self._clock()
             tokens, counted = self._buckets.pop(key, (float(limit.burst), now))
             tokens = min(float(limit.burst), tokens + (now - counted) * limit.per_second)
             wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
+            if tokens >= cost:
+                tokens -= cost
             else:
-                wait = (1 - tokens) / limit.per_second
-            self._buckets[key] = (tokens, now)
-            while len(self._buckets) > limit.max_clients:
-                del self._buckets[next(iter(self._buckets))]
+                wait = (cost - tokens) / limit.per_second
+            self._remember(key, tokens, now)
             return wait
+
+    def _remember(self, key: str, tokens: float, now: float) -> None:
+        """Keep ``key``'s bucket as counted at ``now`` (the lock held)."""
+        self._buckets.pop(key, None)
+        self._buckets[key] = (tokens, now)
+        while len(self._buckets) > self.limit.max_clients:
+            del self._buckets[next(iter(self._buckets))]
 
     def wait(self, key: str) -> float:
         """The seconds until ``key`` may make a request, spending nothing (0.0: now)."""
@@ -72,6 +79,36 @@ class RateLimiter:
         tokens, counted = bucket
         missing = 1 - tokens - (self._clock() - counted) * self.limit.per_second
         return max(0.0, missing / self.limit.per_second)
+
+
+class SharedRateLimiter(RateLimiter):
+    """Token buckets kept in a shared cache (a :class:`~commentluv.cache.redis.RedisCache`),
+    so that every process using it gives a client one limit, not one each.
+
+    What the cache last said of a bucket is also kept here: :meth:`wait` (asked by the
+    server for every connection, often) answers from it without a round trip, and while the
+    cache is unavailable the buckets go on here, each process counting alone."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        cache: BucketCache,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(limit, clock)
+        self._cache = cache
+
+    def take(self, key: str, cost: float = 1.0) -> float:
+        limit = self.limit
+        shared = self._cache.bucket_take(
+            f"commentluv:ratelimit:{key}", limit.per_second, limit.burst, cost
+        )
+        if shared is None:
+            return super().take(key, cost)
+        tokens, wait = shared
+        with self._lock:
+            self._remember(key, tokens, self._clock())
+        return wait
 
 
 class ClientAddresses:

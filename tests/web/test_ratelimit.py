@@ -11,6 +11,7 @@ import pytest
 from commentluv import CommentLuv, FetchError, MockTransport
 from commentluv.web import RateLimit, make_app
 from commentluv.web.ratelimit import ClientAddresses, RateLimiter
+from commentluv.web.slots import ColdSlots
 from tests.support.fakes import Clock
 
 SECRET = "a secret of at least sixteen bytes"
@@ -184,18 +185,18 @@ def test_cold_lookups_beyond_the_cap_are_503_and_cached_ones_need_no_slot(gate, 
 def test_a_flood_of_new_urls_does_not_stall_cached_answers(gate, blog, wsgi):
     with CommentLuv(transport=gate.transport, choice_secret=SECRET, timeout=20) as luv:
         luv.recent(blog.site)
-        app = make_app(luv, rate_limit=RateLimit(per_second=1, burst=20), max_cold_lookups=2)
+        app = make_app(luv, rate_limit=RateLimit(per_second=1, burst=20), max_cold_lookups=4)
         with ThreadPoolExecutor(32) as pool:
             flood = [
                 pool.submit(wsgi, app, "/recent", {"url": f"https://s{n}.slow.example/"})
                 for n in range(1000)
             ]
-            gate.wait_for(2)  # both cold slots are held by lookups that do not end
+            gate.wait_for(2)  # its share of the cold slots is held by lookups that do not end
             # Everything else from the flooding client is refused at once, not queued.
             refused = [answer.result(timeout=5).status for answer in flood if not held(answer)]
             assert len(refused) == 998 and set(refused) == {429, 503}
             assert refused.count(429) >= 1000 - 30
-            # A second client's cached lookups answer while the cold slots are still full.
+            # A second client's cached lookups answer while the flood holds its cold slots.
             for _ in range(15):  # within its own burst
                 answer = wsgi(app, "/recent", {"url": blog.site}, addr="198.51.100.99")
                 assert answer.status == 200 and answer.json["ok"]
@@ -204,9 +205,52 @@ def test_a_flood_of_new_urls_does_not_stall_cached_answers(gate, blog, wsgi):
         assert [answer.result().status for answer in flood].count(502) == 2  # the held two
 
 
+def test_one_client_gets_a_fair_share_of_the_cold_slots_not_all(gate, blog, wsgi):
+    with CommentLuv(transport=gate.transport, choice_secret=SECRET) as luv:
+        app = make_app(luv, rate_limit=None, max_cold_lookups=4)
+        with ThreadPoolExecutor(4) as pool:
+            # Sites that never answer, asked by one address: it holds half the slots, no more.
+            greedy = [
+                pool.submit(wsgi, app, "/recent", {"url": f"https://s{n}.slow.example/"})
+                for n in range(4)
+            ]
+            gate.wait_for(2)
+            refused = [future.result(timeout=5) for future in greedy if not held(future)]
+            assert [(a.status, a.json["error"]["kind"]) for a in refused] == [(503, "busy")] * 2
+            assert gate.waiting == 2
+            # Another visitor asking about a new site is looked up.
+            other = pool.submit(wsgi, app, "/recent", {"url": blog.site}, addr="198.51.100.99")
+            assert other.result(timeout=5).status == 200
+            gate.opened.set()
+        assert [future.result().status for future in greedy].count(502) == 2
+
+
+def test_a_cold_lookup_costs_more_of_the_bucket_than_a_cached_answer(luv, web, blog, wsgi):
+    app = make_app(luv, rate_limit=RateLimit(per_second=0.001, burst=12))
+    # The blog is cached (the fixture looked it up): twelve answers from a bucket of twelve.
+    assert {wsgi(app, "/recent", {"url": blog.site}).status for _ in range(12)} == {200}
+    app = make_app(luv, rate_limit=RateLimit(per_second=0.001, burst=12))
+    statuses = [wsgi(app, "/recent", {"url": f"https://new{n}.example/"}).status for n in range(12)]
+    assert statuses[:3] == [502] * 3 and set(statuses[3:]) == {429}  # nothing is there
+    assert len(web.requests) >= 3
+
+
 def held(future) -> bool:
     try:
         future.result(timeout=0.5)
     except TimeoutError:
         return True
     return False
+
+
+def test_cold_slots_are_shared_out_by_client():
+    slots = ColdSlots(4)
+    assert slots.per_client == 2 and ColdSlots(1).per_client == 1 and ColdSlots(5).per_client == 2
+    assert [slots.take("a") for _ in range(3)] == [True, True, False]
+    assert [slots.take("b"), slots.take("c"), slots.take("c")] == [True, True, False]
+    assert slots.running == 4
+    slots.give_back("a")
+    assert slots.take("d")
+    assert slots.running == 4 and not slots.take("a")  # the freed slot went to d
+    slots.give_back("d")
+    assert slots.take("a") and slots.running == 4
