@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..cache import Cache
+from ..formatting import STYLES
 from ..tokens import MIN_SECRET_BYTES
 from ..web.app import DEFAULT_RATE_LIMIT, CommentFormApp, make_app
 from ..web.ratelimit import RateLimit
@@ -105,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="a Redis cache (redis://host:6379/0) instead of the SQLite file: shared by every"
         " serve process, and so are the rate limits (pip install 'commentluv[redis]')",
+    )
+    parser.add_argument(
+        "--style",
+        default="card",
+        help=f"the blog's backlink style for the widget's live line: {', '.join(STYLES)} or a"
+        " template with {name} {title} {link} {site}",
     )
     parser.add_argument(
         "--metrics",
@@ -287,6 +294,7 @@ def run_serve(argv: list[str], stdin: TextIO) -> int:
                     rate_limit=RateLimit(per_second=args.rate, burst=args.burst),
                     trusted_proxies=args.trusted_proxy,
                     max_cold_lookups=args.max_cold_lookups,
+                    style=args.style,
                     metrics=args.metrics,
                 )
             except ValueError as exc:

@@ -43,11 +43,13 @@ def test_serve_answers_lookups_and_serves_the_widget(site, secret_file, tmp_path
     site.add("/feed.xml", FEED, headers={"Content-Type": "application/rss+xml"})
     cache = tmp_path / "cache.sqlite3"
     options = ["--secret-file", str(secret_file), "--cache", str(cache), "--allow-private-hosts"]
-    with serving(*options) as base:
+    with serving(*options, "--style", "classic") as base:
         status, headers, body = get(f"{base}/recent?url={site.url}/&limit=2")
         assert status == 200 and headers["Server"] == "commentluv"
         data = json.loads(body)
         assert [post["title"] for post in data["posts"]] == ["Second & last", "First"]
+        # The blog's style, for the widget's live line (the name is filled in by the page).
+        assert data["line"] == ".-= {name}´s last blog ..{title} =-."
         status, headers, body = get(f"{base}/commentluv.js")
         assert status == 200 and b"data-endpoint" in body
         status, _, body = get(f"{base}/recent?url=javascript:alert(1)")
@@ -106,6 +108,10 @@ def test_bad_service_options_are_usage_errors(secret_file, capsys):
         main(["serve", "--secret-file", str(secret_file), "--trusted-proxy", "nope", "--no-cache"])
     assert exit_info.value.code == 2
     assert "nope" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--secret-file", str(secret_file), "--style", "{bogus}", "--no-cache"])
+    assert exit_info.value.code == 2
+    assert "bogus" in capsys.readouterr().err
 
 
 def test_a_busy_port_is_one_clear_line_and_exit_status_2(secret_file):

@@ -43,7 +43,7 @@ else:  # Python 3.10 has no tomllib: pip's own copy of tomli, present in every v
 
 SAMPLE_SITE = ROOT / "examples" / "sample-site"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-LANGUAGES = {"python", "console", "html", "css", "text", "xml"}
+LANGUAGES = {"python", "console", "html", "css", "text", "xml", "yaml"}
 
 _FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$",

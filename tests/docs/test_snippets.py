@@ -143,3 +143,12 @@ def run_command(block: Block, command, folder: Path, written: set[str]) -> None:
         assert matches(command.expected, output), f"{where}\n--- got:\n{output}"
     else:
         assert status == 0, f"{where}: exit status {status}\n{output}"
+
+
+def test_every_yaml_block_parses():
+    import yaml
+
+    found = [block for page in PAGES for block in blocks(page) if block.language == "yaml"]
+    assert found
+    for block in found:
+        assert isinstance(yaml.safe_load(block.body), dict), block.where
