@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .._shared.urls import canonical_host
+from .._shared.urls import DEFAULT_PORTS, canonical_host
 from ..errors import BlockedURL, InvalidURL
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
@@ -138,7 +138,7 @@ class AddressPolicy:
         if parts.username is not None or parts.password is not None:
             raise InvalidURL("URLs with a user name or password are not accepted", url=url)
         if not self.allow_private_hosts:
-            default_port = 443 if scheme == "https" else 80
+            default_port = DEFAULT_PORTS[scheme]
             port = parts.port or default_port
             if port != default_port and port not in self.allowed_ports:
                 raise BlockedURL(f"port {port} is not allowed: {_PORT_HINT}", url=url)
