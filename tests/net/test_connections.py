@@ -12,7 +12,6 @@ import gzip
 import select
 import socket
 import ssl
-import subprocess
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -134,31 +133,6 @@ def test_a_body_read_that_failed_never_hands_its_connection_to_another_tenant(se
 
 
 # 2. Bytes that arrive between responses: the connection holding them is never reused.
-
-
-@pytest.fixture(scope="module")
-def test_ca(tmp_path_factory) -> tuple[Path, Path, Path]:
-    """A throwaway CA and a certificate it signed for shared.example: (ca, cert, key)."""
-    folder = tmp_path_factory.mktemp("ca")
-    ca, ca_key = folder / "ca.pem", folder / "ca-key.pem"
-    cert, key, request = folder / "cert.pem", folder / "key.pem", folder / "req.pem"
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    for command in (
-        ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
-         "-subj", "/CN=commentluv test CA"],
-        ["openssl", "req", *ec, "-keyout", key, "-out", request, "-subj", "/CN=shared.example"],
-        ["openssl", "x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key,
-         "-CAcreateserial", "-out", cert, "-days", "2",
-         "-extfile", _san(folder, "shared.example")],
-    ):  # fmt: skip
-        subprocess.run([str(part) for part in command], check=True, capture_output=True, timeout=30)
-    return ca, cert, key
-
-
-def _san(folder: Path, name: str) -> Path:
-    extensions = folder / "san.cnf"
-    extensions.write_text(f"subjectAltName=DNS:{name}\n")
-    return extensions
 
 
 def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
