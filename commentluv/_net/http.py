@@ -110,9 +110,8 @@ class HTTPTransport:
             raise ResponseTooLarge(str(exc), url=url) from None
         except Exception as exc:
             raise _failure(exc, url, deadline) from exc
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in head.fields}
         return TransportResponse(
-            head.status, headers, body, reason=head.reason, on_close=body.close
+            head.status, head.headers, body, reason=head.reason, on_close=body.close
         )
 
     def _exchange(
@@ -255,11 +254,11 @@ def _message(target: _Target, headers: Mapping[str, str], url: str) -> h11.Reque
 @dataclass(frozen=True, slots=True)
 class _Head:
     """A final response's status, reason and fields (lower-case names, as h11 gives them;
-    repeated fields joined with ", ")."""
+    repeated fields joined with ", ", RFC 9110 section 5.3)."""
 
     status: int
     reason: str
-    fields: list[tuple[bytes, bytes]]
+    headers: dict[str, str]
 
 
 class _NoAnswer(Exception):
@@ -304,26 +303,29 @@ class _Connection:
                     ) from None
                 raise
             if isinstance(event, h11.Response):
-                self._check_head(event.headers)
-                fields = _joined(event.headers)
-                return _Head(event.status_code, event.reason.decode("latin-1"), fields)
+                headers = self._checked_fields(event.headers)
+                return _Head(event.status_code, event.reason.decode("latin-1"), headers)
             if not isinstance(event, h11.InformationalResponse):
                 raise MalformedResponse("the server closed the connection without answering")
         raise MalformedResponse(f"more than {_MAX_INTERIM_RESPONSES} informational responses")
 
-    def _check_head(self, fields: Sequence[tuple[bytes, bytes]]) -> None:
+    def _checked_fields(self, fields: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
         if len(fields) > MAX_FIELD_LINES:
             raise MalformedResponse(f"more than {MAX_FIELD_LINES} header fields")
-        names = {name for name, _ in fields}
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in fields:
+            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
         # Both framings at once is how responses are smuggled: h11 reads the chunks (RFC
         # 9112); the connection is not trusted with another request after it.
-        self.closing = b"transfer-encoding" in names and b"content-length" in names
+        self.closing = "transfer-encoding" in headers and "content-length" in headers
         # h11 bounds a head that is still arriving; one that came whole in a last read
         # is measured here (what h11 holds after it is the body's start).
         if self.received > MAX_HEAD_BYTES:
             head = self.received - len(self.h11.trailing_data[0])
             if head > MAX_HEAD_BYTES:
                 raise _HeadTooLarge(_HEAD_TOO_LARGE)
+        return headers
 
     def next_event(self, *, wait: bool = True) -> object:
         """h11's next event, reading the socket when h11 needs more (only what has
@@ -374,14 +376,6 @@ class _Connection:
 def _recv_now(sock: socket.socket) -> bytes:
     sock.settimeout(0)  # the next request sets its own
     return sock.recv(CHUNK_SIZE)
-
-
-def _joined(fields: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """Repeated fields as one, their values joined with ", " (RFC 9110, section 5.3)."""
-    joined: dict[bytes, bytes] = {}
-    for name, value in fields:
-        joined[name] = joined[name] + b", " + value if name in joined else value
-    return list(joined.items())
 
 
 _MAX_INTERIM_RESPONSES = 8
@@ -451,7 +445,7 @@ class _Body:
         read_limit: int | None,
     ) -> None:
         self.connection: _Connection | None = connection
-        self.coding = dict(head.fields).get(b"content-encoding", b"").decode("latin-1")
+        self.coding = head.headers.get("content-encoding", "")
         self.url = url
         self.deadline = deadline
         self.idle = idle
@@ -540,6 +534,8 @@ def _connect(
     """A socket connected to the first of ``addresses`` to answer: attempts start one after
     another, ``_ATTEMPT_DELAY`` apart, alternating IPv6 and IPv4 (RFC 8305 in spirit); each
     attempt gives up after ``timeout``, all of them at the deadline."""
+    if len(addresses) == 1:  # nothing to race: one blocking connect costs fewer calls
+        return _connect_one(addresses[0], port, deadline, timeout)
     attempts = _Attempts(_interleaved(addresses), port, deadline, timeout)
     try:
         sock = attempts.run()
@@ -547,6 +543,27 @@ def _connect(
         attempts.close()
     sock.settimeout(min(timeout, deadline.remaining()))  # for the TLS handshake
     return sock
+
+
+def _connect_one(address: str, port: int, deadline: Deadline, timeout: float) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    try:
+        deadline.watch(sock)
+        sock.settimeout(min(timeout, deadline.remaining()))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.connect((address, port))
+    except OSError as exc:
+        sock.close()
+        raise _connect_failure(exc, deadline) from None
+    return sock
+
+
+def _connect_failure(error: OSError | None, deadline: Deadline) -> FetchError:
+    if isinstance(error, TimeoutError) or deadline.expired:
+        return FetchTimeout("connection timed out")
+    if isinstance(error, ConnectionRefusedError):  # OSError(ECONNREFUSED, ...) is one
+        return FetchError("the connection was refused")
+    return FetchError("the connection failed")
 
 
 def _interleaved(addresses: Sequence[str]) -> list[str]:
@@ -580,7 +597,7 @@ class _Attempts:
                 next_start = now + _ATTEMPT_DELAY
                 continue
             if not self.pending or self.deadline.expired:
-                raise self._failure()
+                raise _connect_failure(self.last_error, self.deadline)
             connected = self._wait(now, next_start)
             if connected is not None:
                 return connected
@@ -624,14 +641,6 @@ class _Attempts:
         sock.close()
         if not isinstance(self.last_error, TimeoutError):  # a timeout says the most
             self.last_error = error
-
-    def _failure(self) -> FetchError:
-        error = self.last_error
-        if isinstance(error, TimeoutError) or self.deadline.expired:
-            return FetchTimeout("connection timed out")
-        if isinstance(error, ConnectionRefusedError):  # OSError(ECONNREFUSED, ...) is one
-            return FetchError("the connection was refused")
-        return FetchError("the connection failed")
 
     def close(self) -> None:
         """Close the attempts that lost (or were still under way at a failure)."""
