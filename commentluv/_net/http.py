@@ -293,6 +293,7 @@ class _Connection:
 
     def read_head(self) -> _Head:
         """The final response's head; a few informational (1xx) responses are skipped."""
+        self._receive(wait=True)  # nothing has come yet: asking h11 first would cost a call
         for _ in range(_MAX_INTERIM_RESPONSES + 1):
             try:
                 event = self.next_event()
@@ -333,12 +334,15 @@ class _Connection:
         while (event := self.h11.next_event()) is h11.NEED_DATA:
             if self.h11.their_state is h11.SEND_BODY and self._holds_a_long_line():
                 raise MalformedResponse(f"a chunk line is over {MAX_LINE_BYTES} bytes")
-            data = self.sock.recv(CHUNK_SIZE) if wait else _recv_now(self.sock)
-            if not data and not self.received:
-                raise ConnectionError("the server closed the connection without answering")
-            self.received += len(data)
-            self.h11.receive_data(data)
+            self._receive(wait=wait)
         return event
+
+    def _receive(self, *, wait: bool) -> None:
+        data = self.sock.recv(CHUNK_SIZE) if wait else _recv_now(self.sock)
+        if not data and not self.received:
+            raise ConnectionError("the server closed the connection without answering")
+        self.received += len(data)
+        self.h11.receive_data(data)
 
     def _holds_a_long_line(self) -> bool:
         # Body data is handed out as it arrives: what h11 keeps back mid-body is a chunk
@@ -346,17 +350,21 @@ class _Connection:
         return len(self.h11.trailing_data[0]) > MAX_LINE_BYTES
 
     def reusable(self) -> bool:
-        """Ready for the next request: both sides DONE, the next cycle started, and no byte
-        received that no request asked for."""
+        """Ready for the next request: both sides DONE, the next cycle started, no byte
+        received that no request asked for, and the server has not closed its side (h11
+        calls a close-delimited HTTP/1.1 body DONE)."""
         if self.closing or self.h11.our_state is not h11.DONE:
             return False
         if self.h11.their_state is not h11.DONE:
+            return False
+        unread, closed = self.h11.trailing_data
+        if unread or closed:  # bytes nobody asked for, or a body that ended with the close
             return False
         try:
             self.h11.start_next_cycle()
         except h11.LocalProtocolError:  # the server said it closes (or spoke HTTP/1.0)
             return False
-        return not self.h11.trailing_data[0]
+        return True
 
     def is_dropped(self) -> bool:
         """True when a kept connection was closed by the server or sent bytes unasked

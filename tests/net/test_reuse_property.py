@@ -153,16 +153,10 @@ def scripted(monkeypatch: pytest.MonkeyPatch, first: list[bytes], *, ending: str
             sock.close()
 
 
-@pytest.mark.property
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(data=st.data(), first=first_responses(), ending=st.sampled_from(["stall", "close"]))
-def test_the_second_response_is_never_built_from_what_the_first_left(
-    monkeypatch, data, first, ending
-):
+def check_second_response(monkeypatch, split: list[bytes], *, ending: str) -> None:
+    """The property, for one first response cut into ``split``."""
+    first = b"".join(split)
     clean = ends_cleanly(first)
-    split = data.draw(pieces(first))
     fetcher = Fetcher(HTTPTransport(), policy=AddressPolicy(allow_private_hosts=True),
                       user_agent="commentluv-tests")  # fmt: skip
     with scripted(monkeypatch, split, ending=ending, late=b"" if clean else LATE) as opened:
@@ -174,3 +168,20 @@ def test_the_second_response_is_never_built_from_what_the_first_left(
     assert (second.status, second.body) == (200, b"SECOND")
     if len(opened) == 1:  # the second request went on the first connection
         assert clean
+
+
+@pytest.mark.property
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), first=first_responses(), ending=st.sampled_from(["stall", "close"]))
+def test_the_second_response_is_never_built_from_what_the_first_left(
+    monkeypatch, data, first, ending
+):
+    check_second_response(monkeypatch, data.draw(pieces(first)), ending=ending)
+
+
+def test_a_body_that_ended_with_the_close_never_lends_its_connection(monkeypatch):
+    # Found by the property: h11 calls a close-delimited HTTP/1.1 body DONE and would start
+    # the next cycle on a connection the server has closed.
+    check_second_response(monkeypatch, [b"HTTP/1.1 200 OK\r\n\r\n"], ending="close")
