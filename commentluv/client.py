@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +20,8 @@ from ._engine.queue import RefreshQueue
 from ._engine.refresh import BackgroundRefreshes
 from ._engine.singleflight import SingleFlight
 from ._engine.store import FailedEntry, SiteEntry, SiteStore
-from ._net.deadline import Deadline, Watchdog
+from ._net.deadline import Deadline
+from ._net.network import Network, NetworkOptions
 from ._shared.text import counted
 from ._shared.urls import normalize_site_url
 from ._version import __version__
@@ -33,8 +35,8 @@ from .tokens import MAX_CHOICES, ChoiceSigner
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._net.fetcher import Fetcher
-    from ._net.http import Resolver
+    from ._net.deadline import Deadline
+    from ._net.resolve import Resolver
     from ._net.transport import Transport
     from .config import Shorthands
 
@@ -59,12 +61,15 @@ class CommentLuv:
 
     ``cache`` defaults to a :class:`~commentluv.cache.MemoryCache`. ``transport`` is the
     seam to the network (default: an :class:`~commentluv.HTTPTransport` built from the
-    timeouts and ``resolver``; tests pass a :class:`~commentluv.MockTransport`); a transport
-    passed in is not closed by :meth:`close`. ``clock`` is the wall clock cache freshness
-    (and a choice token's expiry) is judged by. ``choice_secret`` (str or bytes, 16 bytes or
-    more, kept private) signs and checks the comment form's choice tokens: see
-    :meth:`verify_choice`. ``refresher`` hands background refreshes to a task queue: see
-    :meth:`cached_latest` and ``commentluv.integrations.celery``.
+    timeouts, ``resolver`` and ``ca_bundle``; tests pass a
+    :class:`~commentluv.MockTransport`); a transport passed in is not closed by
+    :meth:`close`. ``ca_bundle`` is a PEM file of the certificate authorities TLS
+    certificates are checked against (default: ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set,
+    else the system's store with the ``truststore`` extra, else certifi's). ``clock`` is the
+    wall clock cache freshness (and a choice token's expiry) is judged by.
+    ``choice_secret`` (str or bytes, 16 bytes or more, kept private) signs and checks the
+    comment form's choice tokens: see :meth:`verify_choice`. ``refresher`` hands background
+    refreshes to a task queue: see :meth:`cached_latest` and ``commentluv.integrations.celery``.
     """
 
     def __init__(
@@ -78,6 +83,7 @@ class CommentLuv:
         transport: Transport | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
         resolver: Resolver | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,
         choice_secret: str | bytes | None = None,
         refresher: Callable[[str], Any] | None = None,
@@ -86,8 +92,10 @@ class CommentLuv:
         unknown = sorted(set(shorthands) - set(SHORTHANDS))
         if unknown:
             raise TypeError(f"CommentLuv() got unexpected keyword arguments: {', '.join(unknown)}")
-        if transport is not None and resolver is not None:
-            raise TypeError("pass resolver= to the HTTPTransport given as transport=")
+        if transport is not None and (resolver is not None or ca_bundle is not None):
+            raise TypeError(
+                "pass resolver= and ca_bundle= to the HTTPTransport given as transport="
+            )
         self.timeouts = merge(timeouts, Timeouts, shorthands)
         self.limits = merge(limits, Limits, shorthands)
         self.freshness = merge(freshness, Freshness, shorthands)
@@ -105,12 +113,14 @@ class CommentLuv:
         fetch = functools.partial(self._fetch, seconds=self.timeouts.total, force=False)
         workers = min(4, self.limits.max_workers)
         self._behind = BackgroundRefreshes(self._flight, fetch, workers, queued)
-        self._transport = transport
-        self._resolver = resolver
-        self._fetcher_instance: Fetcher | None = None
-        self._fetcher_lock = threading.Lock()
-        # One thread for the deadlines of all this client's lookups, started on first use.
-        self._watchdog = Watchdog()
+        options = NetworkOptions(self.timeouts.connect, self.timeouts.read, resolver, ca_bundle)
+        self._network = Network(
+            transport,
+            options,
+            policy=self.policy,
+            user_agent=user_agent,
+            max_redirects=self.limits.max_redirects,
+        )
         # The deadlines of the network lookups running now, for cancel_lookups().
         self._running: set[Deadline] = set()
         self._running_lock = threading.Lock()
@@ -124,10 +134,7 @@ class CommentLuv:
     def close(self) -> None:
         """Wait for background refreshes, then close the connections this client opened."""
         self._behind.close()
-        with self._fetcher_lock:
-            if self._fetcher_instance is not None and self._transport is None:
-                self._fetcher_instance.close()
-        self._watchdog.close()
+        self._network.close()
 
     def cancel_lookups(self) -> int:
         """Cut off every network lookup this client is running now (a batch stopping on
@@ -393,10 +400,7 @@ class CommentLuv:
                 self._running.discard(deadline)
 
     def _fetch(self, site: str, seconds: float, *, force: bool) -> LookupResult:
-        with (
-            Deadline(seconds, watchdog=self._watchdog) as deadline,
-            self._running_lookup(deadline),
-        ):
+        with self._network.deadline(seconds) as deadline, self._running_lookup(deadline):
             lock = (
                 nullcontext(False)
                 if force
@@ -429,7 +433,7 @@ class CommentLuv:
         if known is not None:
             feed = KnownFeed(known.feed_url, known.source, known.etag, known.last_modified)
         try:
-            fetched = fetch_site(self._fetcher, self.limits, site, feed, deadline)
+            fetched = fetch_site(self._network.fetcher, self.limits, site, feed, deadline)
         except CommentLuvError as exc:
             if deadline.cancelled:
                 raise LookupCancelled("the lookup was cancelled", url=site) from exc
@@ -454,31 +458,6 @@ class CommentLuv:
             last_modified=fetched.last_modified,
         )
         return fetched.posts, written.fresh_until
-
-    @property
-    def _fetcher(self) -> Fetcher:
-        # Built on the first lookup that needs the network: a process answering from a
-        # persistent cache (a CLI run) never imports requests.
-        with self._fetcher_lock:
-            if self._fetcher_instance is None:
-                from ._net.fetcher import Fetcher
-
-                self._fetcher_instance = Fetcher(
-                    self._transport or self._default_transport(),
-                    policy=self.policy,
-                    user_agent=self.user_agent,
-                    max_redirects=self.limits.max_redirects,
-                )
-            return self._fetcher_instance
-
-    def _default_transport(self) -> Transport:
-        from ._net.http import HTTPTransport
-
-        return HTTPTransport(
-            connect_timeout=self.timeouts.connect,
-            read_timeout=self.timeouts.read,
-            resolver=self._resolver,
-        )
 
     def __repr__(self) -> str:
         return (

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
 
+from ._net.deadline import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from ._net.policy import DEFAULT_ALLOWED_PORTS, AddressPolicy
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
 ]
 
 MiB = 1024 * 1024
-DEFAULT_CONNECT_TIMEOUT = 3.05
-DEFAULT_READ_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True)

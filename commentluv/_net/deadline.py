@@ -15,7 +15,12 @@ from ..errors import FetchTimeout
 if TYPE_CHECKING:
     import socket
 
-__all__ = ["Deadline", "Watchdog"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT", "Deadline", "Watchdog"]
+
+# Each socket operation's bound, inside a lookup's deadline (commentluv.config.Timeouts):
+# a little over a multiple of TCP's 3 s retransmission window, as requests advises.
+DEFAULT_CONNECT_TIMEOUT = 3.05
+DEFAULT_READ_TIMEOUT = 5.0
 
 
 class Deadline:

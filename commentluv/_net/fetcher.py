@@ -22,12 +22,14 @@ from ..errors import (
 from .deadline import Deadline
 from .policy import AddressPolicy
 from .transport import Request, Transport, TransportResponse
+from .wire import WIRE_MARGIN
 
 __all__ = ["NOT_FOUND_STATUSES", "REDIRECT_STATUSES", "Fetcher", "Response", "StopReading"]
 
 logger = logging.getLogger("commentluv")
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_VALIDATORS = frozenset({"If-None-Match", "If-Modified-Since"})
 NOT_FOUND_STATUSES = frozenset({404, 410})
 
 
@@ -100,16 +102,19 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         hops: list[str] = []
+        read_limit = max_bytes + WIRE_MARGIN
         while True:
             self.policy.check_url(url)
             deadline.check(url)
             if on_send is not None:
                 on_send(url)
-            with self._send(Request(url, headers), deadline) as response:
+            with self._send(Request(url, headers, read_limit), deadline) as response:
                 location = response.headers.get("location")
                 if response.status in REDIRECT_STATUSES and location:
                     hops.append(url)
                     url = self._next_hop(url, location, hops)
+                    # Validators belong to the URL they were stored for, never to another.
+                    headers = {k: v for k, v in headers.items() if k not in _VALIDATORS}
                     continue
                 if not (read_error_body and response.status in NOT_FOUND_STATUSES):
                     _raise_for_status(response, url)
@@ -170,13 +175,16 @@ def _read_body(
             f"body of {declared} bytes is over the {max_bytes}-byte cap", url=url
         )
     body = bytearray()
-    for chunk in response.iter_chunks():
-        body += chunk
-        if len(body) > max_bytes:
-            if not truncate:
+    try:
+        for chunk in response.iter_chunks():
+            body += chunk
+            if len(body) > max_bytes:
                 raise ResponseTooLarge(f"body is over the {max_bytes}-byte cap", url=url)
-            return bytes(body[:max_bytes]), False
-        if stop is not None and stop(url, body, response.headers):
-            return bytes(body), False
-        deadline.check(url)
+            if stop is not None and stop(url, body, response.headers):
+                return bytes(body), False
+            deadline.check(url)
+    except ResponseTooLarge:  # decoded bytes, or (transport) bytes off the wire
+        if not truncate:
+            raise
+        return bytes(body[:max_bytes]), False
     return bytes(body), True

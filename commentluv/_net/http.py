@@ -1,29 +1,35 @@
 """The one module that opens sockets: :class:`HTTPTransport`, HTTP/1.1 over plain and TLS
-sockets, with :mod:`.wire` parsing what they carry.
+sockets, with h11 reading and writing what they carry.
 
 For every request it enforces the address policy on every address a name resolves to,
-connecting to the checked address so DNS cannot change its answer in between; arms each
-socket with the lookup's deadline watchdog; resolves names in a thread the deadline can
-abandon; keeps connections alive per host for the lookup's next request; and decodes only the
-content encodings it asked for, in bounded steps.
+connecting to the checked address so DNS cannot change its answer in between (trying the
+next address 250 ms after the first when that one has not answered yet); arms each socket
+with the lookup's deadline watchdog; resolves names in a thread the deadline can abandon;
+keeps connections alive per host for the lookup's next request, and only those h11 saw end
+cleanly; and decodes only the content encodings it asked for, in bounded steps, reading no
+more off the wire than the caller's cap allows.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import select
 import socket
 import ssl
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import certifi
+import h11
 
-from ..errors import CommentLuvError, FetchError, FetchTimeout, InvalidURL
-from .deadline import Deadline
+from .._shared.urls import DEFAULT_PORTS
+from ..errors import CommentLuvError, FetchError, FetchTimeout, InvalidURL, ResponseTooLarge
+from .deadline import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Deadline
 from .policy import AddressPolicy
 from .resolve import Resolver, ResolverThreads, resolve, system_resolver
 from .transport import CHUNK_SIZE, Request, TransportResponse
@@ -31,16 +37,9 @@ from .wire import (
     MAX_FIELD_LINES,
     MAX_HEAD_BYTES,
     MAX_LINE_BYTES,
-    Framing,
     Inflater,
     MalformedResponse,
-    ResponseHead,
     check_encoding,
-    framing,
-    head_end,
-    parse_chunk_size,
-    parse_head,
-    request_bytes,
     request_target,
 )
 
@@ -53,25 +52,31 @@ class HTTPTransport:
     """The real transport: HTTP/1.1 over guarded sockets, kept alive per host. Thread-safe.
 
     ``connect_timeout``/``read_timeout`` bound each socket operation (the deadline bounds the
-    whole lookup); ``resolver`` maps a host to the addresses to try (default: the system's);
-    ``verify`` checks TLS certificates against certifi's CA bundle (True), another bundle
-    (a path) or not at all (False: tests only). No proxy, ``.netrc`` or cookie is ever used: a
-    lookup is anonymous and goes where the policy says. Idle connections are kept per address
-    policy, so a connection opened under a permissive policy is never reused under a strict
-    one.
+    whole lookup); ``resolver`` maps a host to the addresses to try (default: the system's).
+    TLS certificates are checked against ``ca_bundle`` (a PEM file) when given; else against
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when either is set (OpenSSL's convention); else the
+    operating system's store when the ``truststore`` package is installed
+    (``pip install commentluv[truststore]``); else certifi's bundle. ``verify=False`` skips
+    the check: tests only. No proxy, ``.netrc`` or cookie is ever used: a lookup is anonymous
+    and goes where the policy says. Idle connections are kept per address policy, so a
+    connection opened under a permissive policy is never reused under a strict one.
     """
 
     def __init__(
         self,
         *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 5.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
         resolver: Resolver | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
         verify: bool | str = True,
     ) -> None:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.resolver = resolver or system_resolver
+        self.ca_bundle = os.fspath(ca_bundle) if ca_bundle is not None else None
+        if isinstance(verify, str):  # a bundle's path, as before ca_bundle=
+            self.ca_bundle, verify = verify, True
         self.verify = verify
         self._resolvers = ResolverThreads(self.resolver)
         self._idle = _IdleConnections()
@@ -87,31 +92,52 @@ class HTTPTransport:
             raise FetchTimeout("the lookup took longer than its deadline", url=url)
         target = _Target.of(url)
         key = (policy, target.scheme, target.host, target.port)
+        message = _message(target, request.headers, url)
         try:
-            message = request_bytes(
-                target.path, {"Host": target.host_field, **_HEADERS, **request.headers}
-            )
-        except ValueError as exc:  # a header value that would end its line, say
-            raise FetchError(str(exc), url=url) from None
-        try:
-            connection = self._idle.take(key) or self._open(target, policy, deadline)
-            deadline.watch(connection.sock)  # a kept one was let go by the lookup that kept it
-            connection.sock.settimeout(min(self.read_timeout, remaining))
+            connection = self._idle.take(key)
             try:
-                connection.sock.sendall(message)
-                head = connection.read_head()
-                body = _Body(connection, head, url, deadline, self._idle, key)
-            except BaseException:
-                connection.close()
-                raise
+                response = self._exchange(connection, message, target, policy, deadline)
+            except _NoAnswer:
+                # The server closed the kept connection as the request went out (its idle
+                # timeout): nothing was answered, so the GET goes once more, on a new one.
+                response = self._exchange(None, message, target, policy, deadline)
+            connection, head = response
+            body = _Body(connection, head, url, deadline, self._idle, key, request.read_limit)
         except CommentLuvError as exc:
             exc.url = exc.url or url  # raised where only the host was known
             raise
+        except _HeadTooLarge as exc:
+            raise ResponseTooLarge(str(exc), url=url) from None
         except Exception as exc:
             raise _failure(exc, url, deadline) from exc
         return TransportResponse(
             head.status, head.headers, body, reason=head.reason, on_close=body.close
         )
+
+    def _exchange(
+        self,
+        kept: _Connection | None,
+        message: h11.Request,
+        target: _Target,
+        policy: AddressPolicy,
+        deadline: Deadline,
+    ) -> tuple[_Connection, _Head]:
+        """Send ``message`` on the ``kept`` connection (else a new one) and read the head of
+        its response. :class:`_NoAnswer` when a kept connection ended without a byte."""
+        connection = kept or self._open(target, policy, deadline)
+        deadline.watch(connection.sock)  # a kept one was let go by the lookup that kept it
+        connection.sock.settimeout(min(self.read_timeout, deadline.remaining()))
+        try:
+            connection.send_request(message)
+            return connection, connection.read_head()
+        except (OSError, h11.RemoteProtocolError, MalformedResponse) as exc:
+            connection.close()
+            if kept is None or connection.received or _timed_out(exc, deadline):
+                raise
+            raise _NoAnswer from exc
+        except BaseException:
+            connection.close()
+            raise
 
     def close(self) -> None:
         self._idle.close()
@@ -141,19 +167,39 @@ class HTTPTransport:
         return _Connection(sock)
 
     def _tls_context(self) -> ssl.SSLContext:
-        # Built on the first https request: loading the CA bundle takes milliseconds.
+        # Built on the first https request: loading a CA bundle takes milliseconds.
         with self._lock:
             if self._tls is None:
-                if self.verify:
-                    cafile = self.verify if isinstance(self.verify, str) else certifi.where()
-                    context = ssl.create_default_context(cafile=cafile)
-                else:
-                    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-                    context.check_hostname = False
-                    context.verify_mode = ssl.CERT_NONE
-                context.set_alpn_protocols(["http/1.1"])
-                self._tls = context
+                self._tls = _tls_context(self.ca_bundle, verify=self.verify)
             return self._tls
+
+
+def _tls_context(ca_bundle: str | None, *, verify: bool) -> ssl.SSLContext:
+    if not verify:  # tests only: HTTPTransport(verify=False)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif ca_bundle is not None:
+        context = ssl.create_default_context(cafile=ca_bundle)
+    elif os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
+        context = ssl.create_default_context(
+            cafile=os.environ.get("SSL_CERT_FILE") or None,
+            capath=os.environ.get("SSL_CERT_DIR") or None,
+        )
+    else:
+        context = _system_store() or ssl.create_default_context(cafile=certifi.where())
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def _system_store() -> ssl.SSLContext | None:
+    """The operating system's trust store, when the optional truststore package is there."""
+    try:
+        import truststore
+    except ImportError:
+        return None
+    context: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return context
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +221,9 @@ class _Target:
             port = parts.port
         except ValueError:
             port = -1
-        if scheme not in _DEFAULT_PORTS or not host or port == -1:
+        if scheme not in DEFAULT_PORTS or not host or port == -1:
             raise InvalidURL("not an http(s) URL with a host and a valid port", url=url)
-        default = _DEFAULT_PORTS[scheme]
+        default = DEFAULT_PORTS[scheme]
         shown = f"[{host}]" if ":" in host else host
         host_field = shown if port in (None, default) else f"{shown}:{port}"
         return cls(
@@ -185,102 +231,145 @@ class _Target:
         )
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
 # Sent with every request: only what wire.ACCEPTED_ENCODINGS can decode.
 _HEADERS = {"Accept-Encoding": "gzip, deflate"}
 
 
-class _Connection:
-    """One socket and the bytes read from it that the current response has not used yet."""
+def _message(target: _Target, headers: Mapping[str, str], url: str) -> h11.Request:
+    """The GET request for ``target``. A field name that is not a token or a value that
+    could end its line is refused (h11 checks both): a validator stored from one server
+    must never smuggle a field to another."""
+    fields = {"Host": target.host_field, **_HEADERS, **headers}
+    try:
+        encoded = [
+            (name.encode("ascii"), value.encode("latin-1")) for name, value in fields.items()
+        ]
+        return h11.Request(method="GET", target=target.path, headers=encoded)
+    except UnicodeEncodeError:
+        raise FetchError("refusing to send a header field that is not Latin-1", url=url) from None
+    except h11.LocalProtocolError as exc:
+        raise FetchError(f"refusing to send the header field: {exc}", url=url) from None
 
-    __slots__ = ("buffer", "sock")
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """A final response's status, reason and fields (lower-case names, as h11 gives them;
+    repeated fields joined with ", ", RFC 9110 section 5.3)."""
+
+    status: int
+    reason: str
+    headers: dict[str, str]
+
+
+class _NoAnswer(Exception):
+    """A kept connection ended before any byte of the response to the request sent on it."""
+
+
+class _HeadTooLarge(Exception):
+    """The response head is over :data:`MAX_HEAD_BYTES`."""
+
+
+_HEAD_TOO_LARGE = f"the response head is over {MAX_HEAD_BYTES} bytes"
+
+
+class _Connection:
+    """One socket and h11's state for it: what was sent, what the server's bytes mean."""
+
+    __slots__ = ("closing", "h11", "received", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.buffer = bytearray()
+        # h11 refuses an incomplete head (or chunk line, or trailer block) over this many
+        # bytes; read_head refuses a complete one.
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+        self.received = 0  # bytes of the current response read off the socket
+        self.closing = False  # True once a response's framing makes the connection unfit
 
-    def read_head(self) -> ResponseHead:
-        """The next response's head; a few informational (1xx) responses are skipped."""
+    def send_request(self, message: h11.Request) -> None:
+        self.received = 0
+        data = self.h11.send(message)
+        end = self.h11.send(h11.EndOfMessage())
+        self.sock.sendall((data or b"") + (end or b""))  # None only for ConnectionClosed
+
+    def read_head(self) -> _Head:
+        """The final response's head; a few informational (1xx) responses are skipped."""
+        self._receive(wait=True)  # nothing has come yet: asking h11 first would cost a call
         for _ in range(_MAX_INTERIM_RESPONSES + 1):
-            head = parse_head(self._read_until_head())
-            if head.status >= 200:
-                return head
-            if head.status == 101:
-                raise MalformedResponse("the server switched protocols unasked")
+            try:
+                event = self.next_event()
+            except h11.RemoteProtocolError as exc:
+                if exc.error_status_hint == 431:  # h11's "receive buffer too long"
+                    raise _HeadTooLarge(
+                        f"the response head is over {MAX_HEAD_BYTES} bytes"
+                    ) from None
+                raise
+            if isinstance(event, h11.Response):
+                headers = self._checked_fields(event.headers)
+                return _Head(event.status_code, event.reason.decode("latin-1"), headers)
+            if not isinstance(event, h11.InformationalResponse):
+                raise MalformedResponse("the server closed the connection without answering")
         raise MalformedResponse(f"more than {_MAX_INTERIM_RESPONSES} informational responses")
 
-    def _read_until_head(self) -> bytes:
-        searched = 0
-        while (end := head_end(self.buffer, searched)) < 0 and len(self.buffer) <= MAX_HEAD_BYTES:
-            searched = max(0, len(self.buffer) - 2)
-            if not self._fill():
-                raise ConnectionError("the server closed the connection without answering")
-        if not 0 <= end <= MAX_HEAD_BYTES:
-            raise MalformedResponse(f"the response head is over {MAX_HEAD_BYTES} bytes")
-        head = bytes(self.buffer[:end])
-        del self.buffer[:end]
-        return head
+    def _checked_fields(self, fields: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+        if len(fields) > MAX_FIELD_LINES:
+            raise MalformedResponse(f"more than {MAX_FIELD_LINES} header fields")
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in fields:
+            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        # Both framings at once is how responses are smuggled: h11 reads the chunks (RFC
+        # 9112); the connection is not trusted with another request after it.
+        self.closing = "transfer-encoding" in headers and "content-length" in headers
+        # h11 bounds a head that is still arriving; one that came whole in a last read
+        # is measured here (what h11 holds after it is the body's start).
+        if self.received > MAX_HEAD_BYTES:
+            head = self.received - len(self.h11.trailing_data[0])
+            if head > MAX_HEAD_BYTES:
+                raise _HeadTooLarge(_HEAD_TOO_LARGE)
+        return headers
 
-    def _fill(self) -> bool:
-        data = self.sock.recv(CHUNK_SIZE)
-        self.buffer += data
-        return bool(data)
-
-    def body(self, frame: Framing) -> Iterator[bytes]:
-        """The body's bytes as sent (still content-encoded)."""
-        if frame.kind == "length":
-            yield from self._exactly(frame.length)
-        elif frame.kind == "chunked":
-            while size := parse_chunk_size(self._line()):
-                yield from self._exactly(size)
-                if self._line():
-                    raise MalformedResponse("a chunk is longer than its size")
-            for _ in range(MAX_FIELD_LINES + 1):  # trailer fields: not used
-                if not self._line():
-                    return
-            raise MalformedResponse(f"more than {MAX_FIELD_LINES} trailer fields")
-        elif frame.kind == "close":
-            while self.buffer or self._fill():
-                chunk, self.buffer = bytes(self.buffer), bytearray()
-                yield chunk
-
-    def _exactly(self, count: int) -> Iterator[bytes]:
-        while count > 0:
-            if not self.buffer and not self._fill():
-                raise ConnectionError("the server closed the connection in the middle of a body")
-            chunk = bytes(self.buffer[:count])
-            del self.buffer[: len(chunk)]
-            count -= len(chunk)
-            yield chunk
-
-    def _line(self) -> bytes:
-        while (end := self.buffer.find(b"\n")) < 0:
-            if len(self.buffer) > MAX_LINE_BYTES:
+    def next_event(self, *, wait: bool = True) -> object:
+        """h11's next event, reading the socket when h11 needs more (only what has
+        already arrived unless ``wait``: BlockingIOError when nothing has)."""
+        while (event := self.h11.next_event()) is h11.NEED_DATA:
+            if self.h11.their_state is h11.SEND_BODY and self._holds_a_long_line():
                 raise MalformedResponse(f"a chunk line is over {MAX_LINE_BYTES} bytes")
-            if not self._fill():
-                raise ConnectionError("the server closed the connection in the middle of a body")
-        line = bytes(self.buffer[:end])
-        del self.buffer[: end + 1]
-        return line.rstrip(b"\r")
+            self._receive(wait=wait)
+        return event
 
-    def drain(self, rest: Iterator[bytes]) -> bool:
-        """Read the ``rest`` of a body if it has already arrived, never waiting for more, up
-        to ``_DRAIN_BYTES``: reading it costs less than a new connection (and handshake)."""
-        self.sock.settimeout(0)  # the next request sets its own
-        drained = 0
+    def _receive(self, *, wait: bool) -> None:
+        data = self.sock.recv(CHUNK_SIZE) if wait else _recv_now(self.sock)
+        if not data and not self.received:
+            raise ConnectionError("the server closed the connection without answering")
+        self.received += len(data)
+        self.h11.receive_data(data)
+
+    def _holds_a_long_line(self) -> bool:
+        # Body data is handed out as it arrives: what h11 keeps back mid-body is a chunk
+        # line (or the trailer block) not complete yet.
+        return len(self.h11.trailing_data[0]) > MAX_LINE_BYTES
+
+    def reusable(self) -> bool:
+        """Ready for the next request: both sides DONE, the next cycle started, no byte
+        received that no request asked for, and the server has not closed its side (h11
+        calls a close-delimited HTTP/1.1 body DONE)."""
+        if self.closing or self.h11.our_state is not h11.DONE:
+            return False
+        if self.h11.their_state is not h11.DONE:
+            return False
+        unread, closed = self.h11.trailing_data
+        if unread or closed:  # bytes nobody asked for, or a body that ended with the close
+            return False
         try:
-            for chunk in rest:
-                drained += len(chunk)
-                if drained > _DRAIN_BYTES:
-                    return False
-        except (OSError, MalformedResponse):  # BlockingIOError: the rest is still on its way
+            self.h11.start_next_cycle()
+        except h11.LocalProtocolError:  # the server said it closes (or spoke HTTP/1.0)
             return False
         return True
 
     def is_dropped(self) -> bool:
-        """True when a kept connection was closed by the server (or sent bytes unasked)."""
-        if self.buffer:
+        """True when a kept connection was closed by the server or sent bytes unasked
+        (on TLS, bytes OpenSSL already decrypted are invisible to poll: pending())."""
+        if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return True
         if not hasattr(select, "poll"):  # Windows; select() is fine for its sockets
             return bool(select.select([self.sock], [], [], 0)[0])
@@ -292,8 +381,13 @@ class _Connection:
         self.sock.close()
 
 
-_DRAIN_BYTES = 64 * 1024
+def _recv_now(sock: socket.socket) -> bytes:
+    sock.settimeout(0)  # the next request sets its own
+    return sock.recv(CHUNK_SIZE)
+
+
 _MAX_INTERIM_RESPONSES = 8
+_DRAIN_BYTES = 64 * 1024
 _Key = tuple[AddressPolicy, str, str, int]
 
 
@@ -343,30 +437,29 @@ _MAX_HOSTS = 64
 
 
 class _Body:
-    """A response body, decoded and read in chunks under the deadline. A connection read to
-    the end goes back to the kept ones if it can carry another request; so does one whose
-    unread rest has already arrived (a page read only up to its ``</head>``, say); any other
-    is closed (the unread bytes would start the next reply)."""
+    """A response body, decoded and read in chunks under the deadline and ``read_limit``
+    (bytes off the wire). The connection goes back to the kept ones only when h11 saw the
+    response end cleanly: read to its end, or with a small rest that has already arrived
+    (a page read only up to its ``</head>``, say). A read that failed closes it."""
 
     def __init__(
         self,
         connection: _Connection,
-        head: ResponseHead,
+        head: _Head,
         url: str,
         deadline: Deadline,
         idle: _IdleConnections,
         key: _Key,
+        read_limit: int | None,
     ) -> None:
         self.connection: _Connection | None = connection
-        self.frame = framing(head)
         self.coding = head.headers.get("content-encoding", "")
         self.url = url
         self.deadline = deadline
         self.idle = idle
         self.key = key
-        self.raw: Iterator[bytes] | None = None  # the body as sent, once reading started
-        if self.frame.kind == "empty":
-            self.close()
+        self.read_limit = read_limit
+        self.failed = False
 
     def __iter__(self) -> Iterator[bytes]:
         connection = self.connection
@@ -376,66 +469,215 @@ class _Body:
             # Checked when the body is first read: a redirect or an error status comes first.
             coding = check_encoding(self.coding)
             inflater = Inflater(coding) if coding != "identity" else None
-            self.raw = connection.body(self.frame)
-            for chunk in self.raw:
-                if inflater is None:
-                    yield chunk
-                else:
-                    yield from inflater.feed(chunk)
-        except MalformedResponse as exc:
-            raise FetchError(str(exc), url=self.url) from None
-        except OSError as exc:
-            if self.deadline.expired or isinstance(exc, TimeoutError):
-                raise FetchTimeout(
-                    "the lookup took longer than its deadline", url=self.url
-                ) from exc
-            raise FetchError(f"the connection broke while reading: {exc}", url=self.url) from exc
+            yield from self._decoded(connection, inflater)
+        except GeneratorExit:  # the reader stopped early: close() decides about the rest
+            raise
+        except BaseException as exc:
+            self.failed = True
+            self.close()
+            raise self._error(exc) from exc
         self.close()
 
+    def _decoded(self, connection: _Connection, inflater: Inflater | None) -> Iterator[bytes]:
+        read = 0
+        while isinstance(event := connection.next_event(), h11.Data):
+            read += len(event.data)
+            if self.read_limit is not None and read > self.read_limit:
+                raise ResponseTooLarge(f"the body is over {self.read_limit} bytes on the wire")
+            if inflater is None:
+                yield bytes(event.data)
+                continue
+            yield from inflater.feed(bytes(event.data))
+            if inflater.done:  # bytes after the compressed stream are not the document
+                return
+        if isinstance(event, h11.EndOfMessage) and len(event.headers) > MAX_FIELD_LINES:
+            raise MalformedResponse(f"more than {MAX_FIELD_LINES} trailer fields")
+
+    def _error(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, CommentLuvError):
+            return exc
+        if _timed_out(exc, self.deadline):  # the watchdog's shutdown reads as a close
+            return FetchTimeout("the lookup took longer than its deadline", url=self.url)
+        if isinstance(exc, MalformedResponse | h11.RemoteProtocolError):
+            return FetchError(f"the server's response is not HTTP/1.x: {exc}", url=self.url)
+        if isinstance(exc, OSError):
+            return FetchError(f"the connection broke while reading: {exc}", url=self.url)
+        return exc
+
     def close(self) -> None:
-        """Keep the connection when it can carry another request and the rest of the body
-        (nothing, once read to its end) has already arrived; else close it."""
+        """Keep the connection when h11 saw its response end cleanly (reading a rest that
+        has already arrived, up to ``_DRAIN_BYTES``); else close it."""
         connection, self.connection = self.connection, None
         if connection is None:
             return
-        rest = self.raw if self.raw is not None else connection.body(self.frame)
-        if self.frame.reusable and connection.drain(rest):
+        if not self.failed and _drained(connection) and connection.reusable():
             self.deadline.unwatch(connection.sock)  # the next lookup to take it watches it
             self.idle.put(self.key, connection)
         else:
             connection.close()
 
 
+def _drained(connection: _Connection) -> bool:
+    """Read the rest of a response if it has already arrived, never waiting for more:
+    reading it costs less than a new connection (and handshake)."""
+    start = connection.received
+    try:
+        while connection.h11.their_state is h11.SEND_BODY:
+            connection.next_event(wait=False)
+            if connection.received - start > _DRAIN_BYTES:
+                return False
+    except (OSError, MalformedResponse, h11.RemoteProtocolError):
+        return False  # BlockingIOError: the rest is still on its way
+    return True
+
+
+# The next address is tried this long after the previous one if that one has not connected
+# (RFC 8305's "Connection Attempt Delay").
+_ATTEMPT_DELAY = 0.25
+
+
 def _connect(
     addresses: Sequence[str], port: int, deadline: Deadline, timeout: float
 ) -> socket.socket:
-    last_error: OSError | None = None
-    for address in addresses:
+    """A socket connected to the first of ``addresses`` to answer: attempts start one after
+    another, ``_ATTEMPT_DELAY`` apart, alternating IPv6 and IPv4 (RFC 8305 in spirit); each
+    attempt gives up after ``timeout``, all of them at the deadline."""
+    if len(addresses) == 1:  # nothing to race: one blocking connect costs fewer calls
+        return _connect_one(addresses[0], port, deadline, timeout)
+    attempts = _Attempts(_interleaved(addresses), port, deadline, timeout)
+    try:
+        sock = attempts.run()
+    finally:
+        attempts.close()
+    sock.settimeout(min(timeout, deadline.remaining()))  # for the TLS handshake
+    return sock
+
+
+def _connect_one(address: str, port: int, deadline: Deadline, timeout: float) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    try:
+        deadline.watch(sock)
+        sock.settimeout(min(timeout, deadline.remaining()))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.connect((address, port))
+    except OSError as exc:
+        sock.close()
+        raise _connect_failure(exc, deadline) from None
+    return sock
+
+
+def _connect_failure(error: OSError | None, deadline: Deadline) -> FetchError:
+    if isinstance(error, TimeoutError) or deadline.expired:
+        return FetchTimeout("connection timed out")
+    if isinstance(error, ConnectionRefusedError):  # OSError(ECONNREFUSED, ...) is one
+        return FetchError("the connection was refused")
+    return FetchError("the connection failed")
+
+
+def _interleaved(addresses: Sequence[str]) -> list[str]:
+    """The resolver's order, alternating families from the first one's."""
+    first = [a for a in addresses if (":" in a) == (":" in addresses[0])]
+    other = [a for a in addresses if (":" in a) != (":" in addresses[0])]
+    mixed = [a for pair in zip(first, other, strict=False) for a in pair]
+    shorter = min(len(first), len(other))
+    return mixed + first[shorter:] + other[shorter:]
+
+
+class _Attempts:
+    """Connection attempts under way, by socket, with when each started."""
+
+    def __init__(self, addresses: list[str], port: int, deadline: Deadline, timeout: float):
+        self.waiting = addresses
+        self.port = port
+        self.deadline = deadline
+        self.timeout = timeout
+        self.pending: dict[socket.socket, float] = {}
+        self.last_error: OSError | None = None
+
+    def run(self) -> socket.socket:
+        next_start = 0.0
+        while True:
+            now = time.monotonic()
+            if self.waiting and (not self.pending or now >= next_start):
+                connected = self._start(self.waiting.pop(0), now)
+                if connected is not None:
+                    return connected
+                next_start = now + _ATTEMPT_DELAY
+                continue
+            if not self.pending or self.deadline.expired:
+                raise _connect_failure(self.last_error, self.deadline)
+            connected = self._wait(now, next_start)
+            if connected is not None:
+                return connected
+
+    def _start(self, address: str, now: float) -> socket.socket | None:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        self.deadline.watch(sock)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(0)
         try:
-            deadline.watch(sock)
-            sock.settimeout(min(timeout, deadline.remaining()))
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.connect((address, port))
-            return sock
+            sock.connect((address, self.port))
+        except BlockingIOError:
+            self.pending[sock] = now
+            return None
         except OSError as exc:
+            self._drop(sock, exc)
+            return None
+        return sock
+
+    def _wait(self, now: float, next_start: float) -> socket.socket | None:
+        until = min(started + self.timeout for started in self.pending.values())
+        if self.waiting:
+            until = min(until, next_start)
+        wait = max(0.0, min(until - now, self.deadline.remaining()))
+        for sock in _writable(list(self.pending), wait):
+            error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            del self.pending[sock]
+            if not error:
+                return sock
+            self._drop(sock, OSError(error, os.strerror(error)))
+        now = time.monotonic()
+        for sock, started in list(self.pending.items()):
+            if now - started >= self.timeout:
+                del self.pending[sock]
+                self._drop(sock, TimeoutError("connection timed out"))
+        return None
+
+    def _drop(self, sock: socket.socket, error: OSError) -> None:
+        self.deadline.unwatch(sock)
+        sock.close()
+        if not isinstance(self.last_error, TimeoutError):  # a timeout says the most
+            self.last_error = error
+
+    def close(self) -> None:
+        """Close the attempts that lost (or were still under way at a failure)."""
+        for sock in self.pending:
+            self.deadline.unwatch(sock)
             sock.close()
-            last_error = exc
-            if deadline.expired:
-                break
-    if isinstance(last_error, TimeoutError) or deadline.expired:
-        raise FetchTimeout("connection timed out")
-    if isinstance(last_error, ConnectionRefusedError):
-        raise FetchError("the connection was refused")
-    raise FetchError("the connection failed")
+        self.pending.clear()
+
+
+def _writable(socks: list[socket.socket], wait: float) -> list[socket.socket]:
+    if not hasattr(select, "poll"):  # Windows
+        _, writable, failed = select.select([], socks, socks, wait)
+        return list(dict.fromkeys(writable + failed))
+    poller = select.poll()
+    by_fd = {sock.fileno(): sock for sock in socks}
+    for fd in by_fd:
+        poller.register(fd, select.POLLOUT)
+    return [by_fd[fd] for fd, _ in poller.poll(wait * 1000)]
+
+
+def _timed_out(exc: BaseException, deadline: Deadline) -> bool:
+    return deadline.expired or isinstance(exc, TimeoutError)
 
 
 def _failure(exc: BaseException, url: str, deadline: Deadline) -> FetchError:
-    if deadline.expired or isinstance(exc, TimeoutError):
+    if _timed_out(exc, deadline):
         return FetchTimeout("the lookup took longer than its deadline", url=url)
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return FetchError("TLS handshake or certificate verification failed", url=url)
-    if isinstance(exc, MalformedResponse):
+    if isinstance(exc, MalformedResponse | h11.RemoteProtocolError):
         return FetchError(f"the server's response is not HTTP/1.x: {exc}", url=url)
     return FetchError("the connection failed", url=url)

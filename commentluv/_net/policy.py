@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .._shared.urls import canonical_host
+from .._shared.urls import DEFAULT_PORTS, canonical_host
 from ..errors import BlockedURL, InvalidURL
 
 __all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
@@ -145,22 +145,19 @@ class AddressPolicy:
         # so the message names what would.
         self._check_host(canonical_host(parts.hostname or ""), url=url)
         if not self.allow_private_hosts:
-            default_port = 443 if scheme == "https" else 80
+            default_port = DEFAULT_PORTS[scheme]
             port = parts.port or default_port
             if port != default_port and port not in self.allowed_ports:
                 raise BlockedURL(f"port {port} is not allowed: {_PORT_HINT}", url=url)
 
     def _check_host(self, host: str, *, url: str) -> None:
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
+        literal = _ip_literal(host)
+        if literal is None:
             # With networks opened, an internal name is judged by what it resolves to.
             if not (self.allow_private_hosts or self.allowed_networks) and (
                 host in _REFUSED_NAMES or host.endswith(_REFUSED_SUFFIXES)
             ):
-                raise BlockedURL(
-                    f"host {host!r} is not allowed: {_PRIVATE_HINT}", url=url
-                ) from None
+                raise BlockedURL(f"host {host!r} is not allowed: {_PRIVATE_HINT}", url=url)
             return
         self._check(literal, url=url, shown=host)
 
@@ -188,6 +185,18 @@ class AddressPolicy:
         if self.allow_private_hosts or is_public_address(ip):
             return
         raise BlockedURL(f"{_describe(shown)}: {_PRIVATE_HINT}", url=url)
+
+
+def _ip_literal(host: str) -> Address | None:
+    """The address a (canonical) host spells, or None for a name. Most hosts are names, and
+    failing to parse one as an address costs two exceptions: only digits and dots (IPv4)
+    or a colon (IPv6) can spell one."""
+    if ":" not in host and not host.replace(".", "").isdigit():
+        return None
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def _describe(shown: str) -> str:

@@ -33,10 +33,13 @@ CHUNK_SIZE = 16 * 1024
 
 @dataclass(frozen=True)
 class Request:
-    """One GET request: an absolute http(s) URL and its headers."""
+    """One GET request: an absolute http(s) URL and its headers. ``read_limit`` caps the
+    body's bytes as they come off the wire (before decoding): beyond it, reading fails with
+    :class:`~commentluv.errors.ResponseTooLarge`."""
 
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    read_limit: int | None = None
 
 
 class TransportResponse:

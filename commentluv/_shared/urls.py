@@ -15,6 +15,7 @@ from ..errors import InvalidURL
 from .printable import UNPRINTABLE
 
 __all__ = [
+    "DEFAULT_PORTS",
     "MAX_URL_LENGTH",
     "canonical_host",
     "fediverse_handle",
@@ -60,7 +61,8 @@ _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 # (non-ASCII, spaces, quotes, angle brackets) is percent-encoded.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Each scheme's port when a URL names none: the one home of these numbers.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 # A URL that is canonical as written, the way most feed and page links come: lower-case
 # scheme and host name (labels of letters, digits and inner hyphens, the last one starting
@@ -163,7 +165,7 @@ def _canonical_parts(parts: SplitResult, *, keep_fragment: bool) -> str:
     except ValueError as exc:
         raise InvalidURL(f"malformed URL: {exc}") from None
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
+    if scheme not in DEFAULT_PORTS:
         raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})")
     netloc = parts.netloc
     if "@" in netloc:
@@ -172,7 +174,7 @@ def _canonical_parts(parts: SplitResult, *, keep_fragment: bool) -> str:
     if port == 0:
         raise InvalidURL("port 0 is not a valid port")
     host_text = f"[{host}]" if ":" in host else host
-    if port is not None and port != _DEFAULT_PORTS[scheme]:
+    if port is not None and port != DEFAULT_PORTS[scheme]:
         host_text = f"{host_text}:{port}"
     try:
         path = quote(parts.path, safe=_PATH_SAFE) or "/"
@@ -283,7 +285,7 @@ def _already_canonical(href: str, keep_fragment: bool) -> str | None:
     if port is not None:
         if int(port) > 65535:
             return None
-        if int(port) != _DEFAULT_PORTS[scheme]:
+        if int(port) != DEFAULT_PORTS[scheme]:
             host = f"{host}:{port}"
     # An empty query or fragment ("?", "#") is dropped, as urlunsplit drops it.
     query = query if query and query != "?" else ""
@@ -335,7 +337,7 @@ def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
         parts = urlsplit(absolute.replace(" ", "%20"))
     except ValueError:
         return None
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.netloc:
         return None
     try:
         return _canonical_parts(parts, keep_fragment=keep_fragment)

@@ -24,6 +24,7 @@ __all__ = [
     "build_client",
     "close_cache",
     "default_cache_path",
+    "existing_file",
     "logging_to_stderr",
     "non_negative_float",
     "open_cache",
@@ -59,6 +60,14 @@ def add_lookup_options(parser: argparse.ArgumentParser) -> None:
         help="allow this network (e.g. 10.20.0.0/16; repeatable): an intranet's own hosts",
     )
     parser.add_argument("--user-agent", help="User-Agent header to send")
+    parser.add_argument(
+        "--ca-bundle",
+        type=existing_file,
+        metavar="PATH",
+        help="PEM file of the certificate authorities to trust for https (default:"
+        " $SSL_CERT_FILE/$SSL_CERT_DIR when set, else the system's store with the truststore"
+        " extra, else certifi's)",
+    )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument(
         "--cache",
@@ -70,6 +79,13 @@ def add_lookup_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-vv: debug)"
     )
+
+
+def existing_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    return path
 
 
 def positive_int(text: str) -> int:
@@ -146,6 +162,7 @@ def build_client(
         allow_private_hosts=args.allow_private_hosts,
         allowed_networks=args.allow_network,
         user_agent=args.user_agent or DEFAULT_USER_AGENT,
+        ca_bundle=args.ca_bundle,
         cache=cache,
         **options,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import commentluv
-from commentluv import CommentLuv
+from commentluv._net.network import Network
 from tests.docs.snippets import (
     LANGUAGES,
     PAGES,
@@ -44,7 +44,7 @@ def page_id(page: Path) -> str:
 def offline(monkeypatch, tmp_path):
     """A reader's session: an empty working directory, no cache of theirs, and every
     client's default transport serving the sample blog."""
-    monkeypatch.setattr(CommentLuv, "_default_transport", lambda self: sample_transport())
+    monkeypatch.setattr(Network, "_own_transport", lambda self: sample_transport())
     monkeypatch.setattr(commentluv, "_default_client", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)

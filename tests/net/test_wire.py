@@ -1,4 +1,6 @@
-"""HTTP/1.1 as the transport reads it: pure functions over bytes (commentluv._net.wire)."""
+"""HTTP/1.1 as the transport reads it: the request it writes, the heads and framings it
+accepts or refuses (h11 parses them; the limits are ours), and content decoding
+(commentluv._net.wire). Responses come from a raw server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -7,25 +9,60 @@ import zlib
 
 import pytest
 
+from commentluv._net.deadline import Deadline
+from commentluv._net.http import HTTPTransport
+from commentluv._net.policy import AddressPolicy
+from commentluv._net.transport import Request
 from commentluv._net.wire import (
     INFLATE_STEP,
     MAX_FIELD_LINES,
-    Framing,
     Inflater,
     MalformedResponse,
     check_encoding,
-    framing,
-    head_end,
-    parse_chunk_size,
-    parse_head,
-    request_bytes,
     request_target,
 )
+from commentluv.errors import FetchError
+from tests.net.raw import RawServer, Seen, serve
+
+POLICY = AddressPolicy(allow_private_hosts=True)
 
 
-def test_a_request_is_a_get_line_and_its_fields():
-    sent = request_bytes("/feed/?a=1", {"Host": "blog.example:8080", "Accept": "*/*"})
-    assert sent == b"GET /feed/?a=1 HTTP/1.1\r\nHost: blog.example:8080\r\nAccept: */*\r\n\r\n"
+class Wire:
+    """A transport and a raw server that answers every request with ``answer``."""
+
+    def __init__(self, servers: list[RawServer], answer: bytes, *, close: bool = True) -> None:
+        def reply(conn, seen: Seen) -> bool:
+            conn.sendall(answer)
+            return not close
+
+        self.server = serve(servers, {"/": reply, "/feed/?a=1": reply})
+        self.transport = HTTPTransport()
+
+    def get(self, path: str = "/", **headers: str) -> tuple[int, str, dict[str, str], bytes]:
+        """Status, reason, headers and the decoded body, read to its end."""
+        url = f"http://127.0.0.1:{self.server.port}{path}"
+        with (
+            Deadline(5) as deadline,
+            self.transport.send(Request(url, headers), policy=POLICY, deadline=deadline) as got,
+        ):
+            body = b"".join(got.iter_chunks())
+        return got.status, got.reason, dict(got.headers), body
+
+    def connections(self) -> list[int]:
+        return [seen.connection for seen in self.server.seen]
+
+
+def test_a_request_is_a_get_line_and_its_fields(servers):
+    wire = Wire(servers, b"HTTP/1.1 204 No Content\r\n\r\n")
+    wire.get("/feed/?a=1", Accept="*/*")
+    port = wire.server.port
+    assert (
+        wire.server.seen[0].head
+        == (
+            f"GET /feed/?a=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Accept-Encoding: gzip, deflate\r\nAccept: */*"
+        ).encode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,9 +76,11 @@ def test_a_request_is_a_get_line_and_its_fields():
         ("If-None-Match", "\u2603"),  # not Latin-1
     ],
 )
-def test_a_field_that_could_end_its_line_or_is_not_latin_1_is_refused(name, value):
-    with pytest.raises(ValueError, match=r"refusing|Latin-1"):
-        request_bytes("/", {"Host": "a.example", name: value})
+def test_a_field_that_could_end_its_line_or_is_not_latin_1_is_refused(servers, name, value):
+    wire = Wire(servers, b"HTTP/1.1 204 No Content\r\n\r\n")
+    with pytest.raises(FetchError, match=r"refusing"):
+        wire.get(**{name: value})
+    assert wire.server.seen == []  # nothing was sent
 
 
 @pytest.mark.parametrize(
@@ -66,26 +105,26 @@ def test_the_request_target_is_ascii_without_spaces_or_controls(path, query, tar
         b"HTTP/1.1 200 OK\r\nA: b\n\r\nbody\r\n\r\n",
     ],
 )
-def test_the_head_ends_at_the_first_blank_line_with_either_line_end(data):
-    assert head_end(data) == data.index(b"body")
-    assert head_end(data[: data.index(b"body") - 1]) == -1  # not complete yet
+def test_the_head_ends_at_the_first_blank_line_with_either_line_end(servers, data):
+    status, _, headers, body = Wire(servers, data).get()
+    assert (status, headers, body) == (200, {"a": "b"}, data[data.index(b"body") :])
 
 
-def test_a_head_is_parsed_with_lower_case_names_and_repeated_fields_joined():
-    head = parse_head(
-        b"HTTP/1.1 301 Moved Permanently\r\nLocation: /new\r\nX-A: 1\r\n"
-        b"x-a: 2\r\nContent-Length: 0\r\n\r\n"
-    )
-    assert (head.status, head.reason, head.keep_alive) == (301, "Moved Permanently", True)
-    assert head.headers == {"location": "/new", "x-a": "1, 2", "content-length": "0"}
+def test_a_head_is_read_with_lower_case_names_and_repeated_fields_joined(servers):
+    wire = Wire(servers, b"HTTP/1.1 301 Moved Permanently\r\nLocation: /new\r\nX-A: 1\r\n"
+                b"x-a: 2\r\nContent-Length: 0\r\n\r\n", close=False)  # fmt: skip
+    status, reason, headers, _ = wire.get()
+    assert (status, reason) == (301, "Moved Permanently")
+    assert headers == {"location": "/new", "x-a": "1, 2", "content-length": "0"}
+    wire.get()
+    assert wire.connections() == [0, 0]  # kept alive
 
 
-def test_lenient_heads_real_servers_send_are_read():
-    head = parse_head(
-        b"\r\nHTTP/1.0 200\nContent-Type: text/html\nX-Long: one\n  two\n\tthree\nEmpty:\n\n"
-    )
-    assert (head.status, head.reason, head.keep_alive) == (200, "", False)
-    assert head.headers == {"content-type": "text/html", "x-long": "one two three", "empty": ""}
+def test_lenient_heads_real_servers_send_are_read(servers):
+    answer = b"HTTP/1.0 200\nContent-Type: text/html\nX-Long: one\n  two\n\tthree\nEmpty:\n\n"
+    status, reason, headers, _ = Wire(servers, answer).get()
+    assert (status, reason) == (200, "")
+    assert headers == {"content-type": "text/html", "x-long": "one two three", "empty": ""}
 
 
 @pytest.mark.parametrize(
@@ -95,13 +134,17 @@ def test_lenient_heads_real_servers_send_are_read():
         ("close", "1.1", False),
         ("Keep-Alive, Close", "1.1", False),
         ("", "1.0", False),
-        ("keep-alive", "1.0", True),
+        ("keep-alive", "1.0", False),  # h11 keeps no HTTP/1.0 connection alive
     ],
 )
-def test_keep_alive_follows_the_version_and_the_connection_field(connection, version, keep_alive):
+def test_keep_alive_follows_the_version_and_the_connection_field(
+    servers, connection, version, keep_alive
+):
     field = f"Connection: {connection}\r\n" if connection else ""
-    head = parse_head(f"HTTP/{version} 200 OK\r\n{field}\r\n".encode())
-    assert head.keep_alive is keep_alive
+    answer = f"HTTP/{version} 200 OK\r\n{field}Content-Length: 2\r\n\r\nok".encode()
+    wire = Wire(servers, answer, close=not keep_alive)
+    assert wire.get()[3] == wire.get()[3] == b"ok"
+    assert wire.connections() == ([0, 0] if keep_alive else [0, 1])
 
 
 @pytest.mark.parametrize(
@@ -109,6 +152,7 @@ def test_keep_alive_follows_the_version_and_the_connection_field(connection, ver
     [
         b"",
         b"\r\n\r\n",
+        b"\r\nHTTP/1.1 200 OK\r\n\r\n",  # a line end before the status line: h11 refuses it
         b"ICY 200 OK\r\n\r\n",
         b"HTTP/2 200\r\n\r\n",
         b"HTTP/1.1 20 OK\r\n\r\n",
@@ -116,40 +160,55 @@ def test_keep_alive_follows_the_version_and_the_connection_field(connection, ver
         b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
         b"HTTP/1.1 200 OK\r\n: no name\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n",
     ],
 )
-def test_heads_that_are_not_http_1_are_refused(data):
-    with pytest.raises(MalformedResponse):
-        parse_head(data)
+def test_heads_that_are_not_http_1_are_refused(servers, data):
+    with pytest.raises(FetchError) as caught:
+        Wire(servers, data).get()
+    assert caught.value.kind == "unreachable"
 
 
-def test_more_header_fields_than_the_limit_are_refused():
-    fields = b"".join(b"X-%d: v\r\n" % i for i in range(MAX_FIELD_LINES))
-    assert len(parse_head(b"HTTP/1.1 200 OK\r\n" + fields + b"\r\n").headers) == MAX_FIELD_LINES
-    with pytest.raises(MalformedResponse, match="header fields"):
-        parse_head(b"HTTP/1.1 200 OK\r\n" + fields + b"X-Last: v\r\n\r\n")
+def test_more_header_fields_than_the_limit_are_refused(servers):
+    fields = b"".join(b"X-%d: v\r\n" % i for i in range(MAX_FIELD_LINES - 1))
+    ok = b"HTTP/1.1 200 OK\r\n" + fields + b"Content-Length: 0\r\n\r\n"
+    assert len(Wire(servers, ok).get()[2]) == MAX_FIELD_LINES
+    too_many = ok.replace(b"Content-Length", b"X-Last: v\r\nContent-Length")
+    with pytest.raises(FetchError, match="header fields"):
+        Wire(servers, too_many).get()
 
 
-def frame(status: int = 200, **fields: str) -> Framing:
+def framed(status: int = 200, body: bytes = b"", **fields: str) -> bytes:
     lines = "".join(f"{name.replace('_', '-')}: {value}\r\n" for name, value in fields.items())
-    return framing(parse_head(f"HTTP/1.1 {status} X\r\n{lines}\r\n".encode()))
+    return f"HTTP/1.1 {status} X\r\n{lines}\r\n".encode() + body
 
 
-def test_bodies_are_framed_as_rfc_9112_says():
-    assert frame(304, Content_Length="10") == Framing("empty")
-    assert frame(204) == Framing("empty")
-    assert frame(Content_Length="12") == Framing("length", 12)
-    assert frame(Content_Length="12, 12") == Framing("length", 12)  # the same length twice
-    assert frame(Transfer_Encoding="Chunked") == Framing("chunked")
-    assert frame() == Framing("close", reusable=False)
-    assert frame(Content_Length="3", Connection="close") == Framing("length", 3, reusable=False)
+@pytest.mark.parametrize(
+    ("answer", "body", "kept"),
+    [
+        (framed(304, Content_Length="10"), b"", True),  # no body, whatever the length says
+        (framed(204), b"", True),
+        (framed(body=b"twelve bytes", Content_Length="12"), b"twelve bytes", True),
+        (framed(body=b"twelve bytes", Content_Length="12, 12"), b"twelve bytes", True),
+        (framed(body=b"5\r\nhello\r\n0\r\n\r\n", Transfer_Encoding="Chunked"), b"hello", True),
+        (framed(body=b"to the close"), b"to the close", False),
+        (framed(body=b"abc", Content_Length="3", Connection="close"), b"abc", False),
+    ],
+)
+def test_bodies_are_framed_as_rfc_9112_says(servers, answer, body, kept):
+    wire = Wire(servers, answer, close=not kept)
+    assert wire.get()[3] == wire.get()[3] == body
+    assert wire.connections() == ([0, 0] if kept else [0, 1])
 
 
-def test_a_response_with_both_framings_is_read_as_chunks_and_its_connection_closed():
+def test_a_response_with_both_framings_is_read_as_chunks_and_its_connection_closed(servers):
     # The two framings at once is how responses are smuggled: the chunks win (RFC 9112).
-    assert frame(Transfer_Encoding="chunked", Content_Length="5") == Framing(
-        "chunked", reusable=False
+    answer = framed(
+        body=b"5\r\nhello\r\n0\r\n\r\n", Transfer_Encoding="chunked", Content_Length="5"
     )
+    wire = Wire(servers, answer, close=False)
+    assert wire.get()[3] == wire.get()[3] == b"hello"
+    assert wire.connections() == [0, 1]
 
 
 @pytest.mark.parametrize(
@@ -163,23 +222,30 @@ def test_a_response_with_both_framings_is_read_as_chunks_and_its_connection_clos
         {"Transfer_Encoding": "chunked, identity"},
     ],
 )
-def test_framings_this_client_cannot_trust_are_refused(fields):
-    with pytest.raises(MalformedResponse):
-        frame(**fields)
+def test_framings_this_client_cannot_trust_are_refused(servers, fields):
+    answer = framed(body=b"twelve bytes", **fields).replace(b"\xd9\xa1", b"\xd9\xa1")
+    with pytest.raises(FetchError):
+        Wire(servers, answer.decode().encode("utf-8")).get()
 
 
 @pytest.mark.parametrize(
-    ("line", "size"),
-    [(b"0", 0), (b"1a", 26), (b"FF;name=value", 255), (b"10 ; ext", 16), (b"c\r", 12)],
+    ("line", "size"), [(b"0", 0), (b"1a", 26), (b"FF;name=value", 255), (b"10;ext", 16)]
 )
-def test_chunk_sizes_are_hex_with_extensions_ignored(line, size):
-    assert parse_chunk_size(line) == size
+def test_chunk_sizes_are_hex_with_extensions_ignored(servers, line, size):
+    chunk = b"x" * size
+    rest = chunk + b"\r\n0\r\n" if size else b""  # the chunk, then the last one
+    answer = framed(body=line + b"\r\n" + rest + b"\r\n", Transfer_Encoding="chunked")
+    assert Wire(servers, answer).get()[3] == chunk
 
 
-@pytest.mark.parametrize("line", [b"", b"-1", b"0x10", b"g", b"1" * 16, b"12 34"])
-def test_chunk_sizes_that_are_not_hex_or_too_long_are_refused(line):
-    with pytest.raises(MalformedResponse):
-        parse_chunk_size(line)
+@pytest.mark.parametrize(
+    "line",
+    [b"", b"-1", b"0x10", b"g", b"12 34", b"10 ; ext", b"1" * 21],  # h11 allows 20 hex digits
+)
+def test_chunk_sizes_that_are_not_hex_or_too_long_are_refused(servers, line):
+    answer = framed(body=line + b"\r\nxx\r\n0\r\n\r\n", Transfer_Encoding="chunked")
+    with pytest.raises(FetchError):
+        Wire(servers, answer).get()
 
 
 @pytest.mark.parametrize(
