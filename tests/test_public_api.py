@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import io
+import logging
 import pydoc
 from pathlib import Path
 
@@ -290,6 +291,9 @@ def test_the_layering_contracts_hold(monkeypatch):
     from importlinter.cli import lint_imports
 
     monkeypatch.chdir(PACKAGE.parent)  # the contracts are in pyproject.toml
+    # lint_imports configures logging with disable_existing_loggers: undone after the test,
+    # or every later test in this process that reads the "commentluv" log sees nothing.
+    monkeypatch.setattr(logging.getLogger("commentluv"), "disabled", False)
     assert lint_imports(no_cache=True, no_logo=True) == 0
 
 
