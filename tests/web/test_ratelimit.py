@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
@@ -207,6 +208,6 @@ def test_a_flood_of_new_urls_does_not_stall_cached_answers(gate, blog, wsgi):
 def held(future) -> bool:
     try:
         future.result(timeout=0.5)
-    except TimeoutError:
+    except FutureTimeout:  # not the built-in TimeoutError before Python 3.11
         return True
     return False
