@@ -58,9 +58,8 @@ def write_site(folder: Path, site_url: str) -> Path:
 def build(folder: Path, site_url: str, output: Path | None = None, **settings: object) -> Path:
     """Build the site with Pelican into ``output`` (default ``folder/output``); the folder
     the pages went to."""
-    from pelican.settings import read_settings
-
     from pelican import Pelican
+    from pelican.settings import read_settings
 
     content = folder / "content"
     if not content.exists():

@@ -79,6 +79,7 @@ print(json.dumps({"worst": worst, "reference": reference}))
 """
 
 
+@pytest.mark.slow  # about 100 s of CPU in all: .ci/run's slow step
 @pytest.mark.parametrize("module", MODULES)
 def test_no_pattern_backtracks_on_two_mebibytes_of_adversarial_input(module):
     result = subprocess.run(

@@ -202,9 +202,10 @@ def canonical_host(host: str) -> str:
         raise InvalidURL("URL has no host")
     if ":" in host:  # IPv6 literal (urlsplit already removed the brackets)
         try:
-            return ipaddress.IPv6Address(host.split("%", 1)[0]).compressed
+            address = ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
             raise InvalidURL(f"malformed IPv6 address {host!r}") from None
+        return _ipv6_text(address)
     # NFKC folds fullwidth digits and ideographic full stops into ASCII before the IPv4 parse.
     folded = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower()
     if folded.endswith("."):
@@ -217,6 +218,28 @@ def canonical_host(host: str) -> str:
     if not all(_HOST_LABEL_RE.match(label) for label in labels) or len(ascii_host) > 253:
         raise InvalidURL(f"malformed host name {host!r}")
     return ascii_host
+
+
+def _ipv6_text(address: ipaddress.IPv6Address) -> str:
+    """RFC 5952 text, as the WHATWG URL standard writes IPv6 hosts: lower-case hex groups, the
+    first longest run of two or more zero groups as ``::``, never a dotted IPv4 tail. Not
+    ``str(address)``: Python 3.13 writes ``::ffff:7f00:1`` as ``::ffff:127.0.0.1``, and cache
+    keys must be the same bytes on every Python."""
+    groups = [f"{int.from_bytes(address.packed[i : i + 2], 'big'):x}" for i in range(0, 16, 2)]
+    best_start, best_length = -1, 1
+    start = -1
+    for index, group in enumerate([*groups, "end"]):
+        if group == "0":
+            start = index if start < 0 else start
+            continue
+        if start >= 0 and index - start > best_length:
+            best_start, best_length = start, index - start
+        start = -1
+    if best_start < 0:
+        return ":".join(groups)
+    head = ":".join(groups[:best_start])
+    tail = ":".join(groups[best_start + best_length :])
+    return f"{head}::{tail}"
 
 
 def _ascii_label(label: str, host: str) -> str:

@@ -154,7 +154,7 @@ class SQLiteCache:
     def close(self) -> None:
         """Close the connections of every thread (the cache reopens on next use)."""
         for opened in list(self._opened):
-            opened.connection.close()
+            opened.close()
         self._local = threading.local()
 
     def _run(self, statement: str, parameters: tuple[Any, ...]) -> int:
@@ -221,13 +221,20 @@ class SQLiteCache:
 class _ThreadConnection:
     """One thread's connection, closed when that thread ends and its thread-local goes."""
 
-    __slots__ = ("__weakref__", "connection", "pid")
+    __slots__ = ("__weakref__", "_closing", "connection", "pid")
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
         self.pid = os.getpid()
+        self._closing = threading.Lock()
+
+    def close(self) -> None:
+        # One close at a time: the cache's close() and the end of the owning thread can reach
+        # one connection together, and two concurrent closes crash the sqlite3 module.
+        with self._closing:
+            self.connection.close()
 
     def __del__(self) -> None:
         # A connection inherited through fork is abandoned, never closed: SQLite's advice.
         if self.pid == os.getpid():
-            self.connection.close()
+            self.close()

@@ -268,6 +268,9 @@ print(json.dumps({"wall": time.monotonic() - wall, "cpu": time.process_time() - 
 """
 
 
+# Wall-clock bounds on 3-4 s lookups: .ci/run's slow step runs them one at a time, not beside
+# the parallel quick run.
+@pytest.mark.slow
 @pytest.mark.skipif(
     not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc to measure memory"
 )

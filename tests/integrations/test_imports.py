@@ -21,7 +21,6 @@ FRAMEWORKS = {"django", "django_comments", "flask", "isso", "pelican", "starlett
         ("commentluv.integrations.flask", "flask"),
         ("commentluv.integrations.isso", "isso"),
         ("commentluv.integrations.pelican", "pelican"),
-        ("pelican.plugins.commentluv", "pelican"),
     ],
 )
 def test_an_integration_imports_only_its_own_framework(module, framework):

@@ -5,6 +5,7 @@ through the SQLite cache (a rebuild makes no request), comments kept out of the 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -65,13 +66,21 @@ def test_a_rebuild_answers_from_the_sqlite_cache(tmp_path, blog):
     assert "Addictions…You Can Overcome Them</a>" in (output / "starting-over.html").read_text()
 
 
-def test_the_namespace_entry_loads_the_same_plugin():
+def test_pelican_loads_the_plugin_by_its_module_path():
     from pelican.plugins._utils import load_plugins
 
     from commentluv.integrations import pelican as plugin
 
-    (loaded,) = load_plugins({"PLUGINS": ["pelican.plugins.commentluv"]})
-    assert loaded.register is plugin.register
+    (loaded,) = load_plugins({"PLUGINS": ["commentluv.integrations.pelican"]})
+    assert loaded is plugin
+
+
+def test_the_package_adds_nothing_under_pelicans_namespace():
+    """commentluv ships no pelican.plugins.commentluv: ``import pelican`` must never succeed
+    without Pelican, and there is one way to name the plugin."""
+    import pelican.plugins
+
+    assert not any(Path(folder, "commentluv").exists() for folder in pelican.plugins.__path__)
 
 
 def test_the_example_runs_offline_with_one_command():

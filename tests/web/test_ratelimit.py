@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
@@ -238,7 +239,7 @@ def test_a_cold_lookup_costs_more_of_the_bucket_than_a_cached_answer(luv, web, b
 def held(future) -> bool:
     try:
         future.result(timeout=0.5)
-    except TimeoutError:
+    except FutureTimeout:  # not the built-in TimeoutError before Python 3.11
         return True
     return False
 

@@ -1,7 +1,7 @@
 """commentluv for Pelican: backlinks for comments kept as files, looked up at build time.
 
     # pelicanconf.py
-    PLUGINS = ["commentluv.integrations.pelican"]   # or let Pelican find pelican.plugins.commentluv
+    PLUGINS = ["commentluv.integrations.pelican"]
 
 Comments are read the way pelican-comment-system stores them: ``<PATH>/comments/<article
 slug>/<id>.md`` (the folder is ``PELICAN_COMMENT_SYSTEM_DIR``, default ``comments``, kept out
@@ -24,7 +24,6 @@ back that far (``how == "dated"``), else their latest post. Settings: ``COMMENTL
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -36,6 +35,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
+from pelican.plugins import signals
 
 from ...cache.sqlite import SQLiteCache
 from ...client import CommentLuv
@@ -45,10 +45,6 @@ from ...models import LookupResult, Post, latest_as_of
 __all__ = ["Backlink", "FileComment", "add_backlinks", "register"]
 
 logger = logging.getLogger("commentluv")
-
-# By name: for mypy, this repository's own namespace entry (pelican/plugins/commentluv) would
-# shadow Pelican itself.
-signals: Any = importlib.import_module("pelican.plugins.signals")
 
 
 @dataclass(frozen=True)
