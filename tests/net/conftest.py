@@ -30,7 +30,9 @@ def test_ca(tmp_path_factory) -> tuple[Path, Path, Path]:
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     for command in (
         ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
-         "-subj", "/CN=commentluv test CA"],
+         "-subj", "/CN=commentluv test CA",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
         ["openssl", "req", *ec, "-keyout", key, "-out", request, "-subj", "/CN=shared.example"],
         ["openssl", "x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key,
          "-CAcreateserial", "-out", cert, "-days", "2",
@@ -41,6 +43,13 @@ def test_ca(tmp_path_factory) -> tuple[Path, Path, Path]:
 
 
 def _san(folder: Path, names: str) -> Path:
+    # What Python 3.13's strict verification (VERIFY_X509_STRICT) requires of a leaf.
     extensions = folder / "san.cnf"
-    extensions.write_text(f"subjectAltName={names}\n")
+    extensions.write_text(
+        f"subjectAltName={names}\n"
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\n"
+        "extendedKeyUsage=serverAuth\n"
+        "authorityKeyIdentifier=keyid,issuer\n"
+    )
     return extensions
