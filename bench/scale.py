@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,11 @@ def feed(host: str) -> bytes:
     ).encode()
 
 
-async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float = LATENCY
+) -> None:
+    """Serve one connection's requests: a site's page at /, its feed at /feed/ (bench.tls
+    serves the same over TLS)."""
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -66,7 +71,7 @@ async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             host = next(
                 (line[5:].strip() for line in lines if line.lower().startswith("host:")), ""
             ).split(":")[0]
-            await asyncio.sleep(LATENCY)
+            await asyncio.sleep(latency)
             if path == "/":
                 body, kind = PAGE.format(name=host.split(".")[0]).encode(), "text/html"
                 status = "200 OK"
@@ -80,7 +85,7 @@ async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
                 + body
             )
             await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
+    except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
         pass
     finally:
         writer.close()
@@ -88,7 +93,7 @@ async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 def _serve(ready: multiprocessing.connection.Connection) -> None:
     async def main() -> None:
-        server = await asyncio.start_server(_answer, "127.0.0.1", 0, backlog=1024)
+        server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=1024)
         ready.send(server.sockets[0].getsockname()[1])
         await server.serve_forever()
 

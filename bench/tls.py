@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.scale import PAGE, feed
+from bench.scale import answer
 
 LATENCY = 0.030
 LOOKUPS = 100
@@ -78,35 +78,7 @@ class Held(asyncio.Protocol):
             return
         assert secure is not None
         writer = asyncio.StreamWriter(secure, protocol, reader, loop)
-        await _answer(reader, writer, self.latency)
-
-
-async def _answer(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, latency: float
-) -> None:
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            path = lines[0].split(" ")[1]
-            host = next(
-                (line[5:].strip() for line in lines if line.lower().startswith("host:")), ""
-            ).split(":")[0]
-            await asyncio.sleep(latency)
-            if path == "/":
-                body, kind = PAGE.format(name=host.split(".")[0]).encode(), "text/html"
-            else:
-                body, kind = feed(host), "application/rss+xml"
-            writer.write(
-                f"HTTP/1.1 200 OK\r\nContent-Type: {kind}; charset=UTF-8\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-        pass
-    finally:
-        writer.close()
+        await answer(reader, writer, self.latency)
 
 
 def _serve(
