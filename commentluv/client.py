@@ -446,7 +446,10 @@ class CommentLuv:
             )
             kept = self._store.extend(site, known, self.freshness.error_ttl)
             return kept.posts(), kept.fresh_until
-        logger.info("%s: feed %s, %s", site, fetched.feed_url, counted(fetched.requests, "request"))
+        if logger.isEnabledFor(logging.INFO):  # counted() would run for a line nobody reads
+            logger.info(
+                "%s: feed %s, %s", site, fetched.feed_url, counted(fetched.requests, "request")
+            )
         if fetched.not_modified and known is not None:
             kept = self._store.extend(site, known, self.freshness.posts_ttl)
             return kept.posts(), kept.fresh_until

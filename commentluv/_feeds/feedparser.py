@@ -21,15 +21,7 @@ from .._shared.urls import safe_http_url
 from ..errors import FeedError
 from ..models import Post
 from .dates import parse_other_spellings, plausible
-from .post import (
-    first_safe_url,
-    from_struct_time,
-    id_permalink,
-    make_post,
-    own_post_link,
-    title_or_excerpt,
-    usable,
-)
+from .post import entry_post, from_struct_time, usable
 from .scrub import root_start
 
 __all__ = ["parse_date_fallback", "xml_feed_posts"]
@@ -69,13 +61,19 @@ def xml_feed_posts(
     # Plain dicts: FeedParserDict maps a missing updated_parsed to published_parsed, warning.
     entries = [dict(entry) for entry in entries]
     posts = [
-        make_post(
-            _entry_title(entry, types_guessed=types_guessed),
-            _entry_link(entry, feed_url, site_url, atom=atom, not_links=not_links),
+        entry_post(
+            entry.get("title"),
+            _entry_hrefs(entry, atom=atom),
             _entry_date(entry),
             feed_url=feed_url,
             site_url=site_url,
             now=now,
+            title_markup=_is_markup(_title_type(entry), entry.get("title"), types_guessed),
+            excerpts=_entry_excerpts(entry, types_guessed=types_guessed),
+            not_links=not_links,
+            # feedparser copies any Atom id into ``link``: entry_post judges the id itself.
+            atom_id=entry.get("id") if atom else None,
+            related=_related_hrefs(entry) if atom else (),
         )
         for entry in entries
     ]
@@ -89,18 +87,19 @@ def parse_date_fallback(value: str) -> datetime | None:
     return plausible(from_struct_time(feedparser_datetimes._parse_date(value)), value)
 
 
-def _entry_title(entry: Mapping[str, Any], *, types_guessed: bool) -> str:
-    """The entry's title, or the start of its text when it has none."""
-    title = entry.get("title")
-    title_type = (entry.get("title_detail") or {}).get("type")
+def _title_type(entry: Mapping[str, Any]) -> Any:
+    return (entry.get("title_detail") or {}).get("type")
+
+
+def _entry_excerpts(entry: Mapping[str, Any], *, types_guessed: bool) -> list[tuple[Any, bool]]:
+    """The texts that stand in for a title without words: (text, is-HTML)."""
     # Without a summary_detail, feedparser's "summary" is a copy of the content: skip it.
     details = [entry.get("summary_detail"), *(entry.get("content") or [])]
-    excerpts = [
+    return [
         (detail.get("value"), _is_markup(detail.get("type"), detail.get("value"), types_guessed))
         for detail in details
         if detail
     ]
-    return title_or_excerpt(title, _is_markup(title_type, title, types_guessed), excerpts)
 
 
 def _is_markup(content_type: Any, text: Any, types_guessed: bool) -> bool:
@@ -123,17 +122,9 @@ def _document_urls(document: str, feed_url: str) -> frozenset[str]:
     return frozenset({feed_url, url} if url else {feed_url})
 
 
-def _entry_link(
-    entry: Mapping[str, Any],
-    feed_url: str,
-    site_url: str,
-    *,
-    atom: bool,
-    not_links: frozenset[str],
-) -> str | None:
-    """The entry's web page: an HTML rel="alternate" link first, then ``entry.link``; never
-    the feed itself. An Atom entry without one has its ``<id>`` when that is a page on the
-    site (feedparser copies any id into ``link``)."""
+def _entry_hrefs(entry: Mapping[str, Any], *, atom: bool) -> list[Any]:
+    """The entry's candidate web pages: its HTML rel="alternate" links, then ``entry.link``
+    (for Atom only when it is not the copy of ``<id>`` feedparser makes)."""
     hrefs = [
         link.get("href")
         for link in entry.get("links") or []
@@ -141,17 +132,16 @@ def _entry_link(
     ]
     if not atom or entry.get("link") != entry.get("id"):
         hrefs.append(entry.get("link"))
-    link = first_safe_url(hrefs, feed_url, not_links=not_links)
-    if link is None and atom:
-        link = id_permalink(entry.get("id"), site_url=site_url, feed_url=feed_url)
-    if not atom:
-        return link
-    related = [
+    return hrefs
+
+
+def _related_hrefs(entry: Mapping[str, Any]) -> list[Any]:
+    """An Atom entry's rel="related" page links (a link blog's own post)."""
+    return [
         item.get("href")
         for item in entry.get("links") or []
         if item.get("rel") == "related" and item.get("type", "") in _PAGE_LINK_TYPES
     ]
-    return own_post_link(link, related, site_url=site_url, feed_url=feed_url)
 
 
 def _entry_date(entry: Mapping[str, Any]) -> datetime | None:

@@ -22,15 +22,7 @@ from .._shared.urls import safe_http_url
 from ..models import Post
 from .dates import parse_other_spellings
 from .decode import decode_page
-from .post import (
-    MAX_ITEMS,
-    first_safe_url,
-    make_post,
-    newest_first,
-    parse_rfc822,
-    parse_rfc3339,
-    title_or_excerpt,
-)
+from .post import MAX_ITEMS, entry_post, newest_first, parse_rfc822, parse_rfc3339
 
 __all__ = ["hfeed_posts"]
 
@@ -82,13 +74,16 @@ def _post(entry: Any, base: str, feed_url: str, site_url: str, now: datetime) ->
     url = found.get("u-url")
     href = _attribute_or_text(url, _U_ATTRIBUTES) if url is not None else _implied_url(entry)
     published = _date(found.get("dt-published")) or _date(found.get("dt-updated"))
-    return make_post(
-        title_or_excerpt(name, name_markup, excerpts),
-        first_safe_url([href], base),
+    return entry_post(
+        name,
+        [href],
         published,
         feed_url=feed_url,
         site_url=site_url,
         now=now,
+        base=base,
+        title_markup=name_markup,
+        excerpts=excerpts,
         source="h-feed",
     )
 
@@ -148,7 +143,7 @@ def _base(root: Any, page_url: str) -> str:
 
 
 def _markup(element: Any) -> str:
-    """An element's HTML (cleaned into text by ``title_or_excerpt``); "" for None."""
+    """An element's HTML (cleaned into text by ``entry_post``); "" for None."""
     if element is None:
         return ""
     return str(etree.tostring(element, method="html", encoding="unicode", with_tail=False))

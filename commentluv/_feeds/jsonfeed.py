@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import FeedError
 from ..models import Post
-from .post import MAX_ITEMS, first_safe_url, make_post, parse_rfc3339, title_or_excerpt, usable
+from .post import MAX_ITEMS, entry_post, parse_rfc3339, usable
 from .scrub import remove_invalid_chars
 
 __all__ = ["json_feed_posts"]
@@ -29,13 +29,18 @@ def json_feed_posts(text: str, *, feed_url: str, site_url: str, now: datetime) -
         raise FeedError("JSON document that is not a JSON Feed", url=feed_url)
     items = document.get("items")
     posts = [
-        make_post(
-            _item_title(item),
-            first_safe_url([_string(item, "url"), _string(item, "external_url")], feed_url),
+        entry_post(
+            # Plain text by the spec, but publishers often escape titles twice ("Add Task
+            # &amp; Sub Tasks", "&#8216;Jokes&#8217;"): character references are decoded
+            # once, as in HTML (tags go either way).
+            _string(item, "title"),
+            [_string(item, "url"), _string(item, "external_url")],
             _item_date(item),
             feed_url=feed_url,
             site_url=site_url,
             now=now,
+            title_markup=True,
+            excerpts=_item_excerpts(item),
         )
         for item in (items[:MAX_ITEMS] if isinstance(items, list) else [])
         if isinstance(item, dict)
@@ -43,16 +48,13 @@ def json_feed_posts(text: str, *, feed_url: str, site_url: str, now: datetime) -
     return usable(posts, feed_url)
 
 
-def _item_title(item: Mapping[str, Any]) -> str:
-    """A JSON Feed title is plain text by the spec, but publishers often escape it twice
-    ("Add Task &amp; Sub Tasks", "&#8216;Jokes&#8217;"): its character references are
-    decoded once, as in HTML (tags go either way). Untitled notes fall back to their text."""
-    excerpts = [
+def _item_excerpts(item: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """What an untitled note shows instead: its text (text, is-HTML)."""
+    return [
         (_string(item, "content_text"), False),
         (_string(item, "content_html"), True),
         (_string(item, "summary"), False),
     ]
-    return title_or_excerpt(_string(item, "title"), True, excerpts)
 
 
 def _item_date(item: Mapping[str, Any]) -> datetime | None:

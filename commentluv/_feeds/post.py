@@ -1,8 +1,9 @@
 """Entry fields → :class:`~commentluv.models.Post` (pure), shared by every feed reader.
 
-Titles (with the excerpt fallback), links, dates (RFC 3339, RFC 822, feedparser's
-struct_time), the future-date tolerance and the newest-first order live here, so that the
-streaming reader, the feedparser fallback and JSON Feed build posts the same way.
+Every reader (streaming, the feedparser fallback, JSON Feed, h-feed) turns one entry's
+fields into a post with :func:`entry_post`: the title (with the excerpt fallback), the link,
+the future-date tolerance. Dates (RFC 3339, RFC 822, feedparser's struct_time) and the
+newest-first order live here too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import calendar
 import re
 import time
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,16 +26,12 @@ __all__ = [
     "EXCERPT_MAX_LENGTH",
     "TITLE_MAX_LENGTH",
     "aware",
-    "first_safe_url",
+    "entry_post",
     "from_struct_time",
     "has_words",
-    "id_permalink",
-    "make_post",
     "newest_first",
-    "own_post_link",
     "parse_rfc822",
     "parse_rfc3339",
-    "title_or_excerpt",
     "usable",
 ]
 
@@ -69,7 +66,58 @@ _ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]")
 # Fields → Post
 
 
-def title_or_excerpt(title: Any, markup: bool, excerpts: Iterable[tuple[Any, bool]]) -> str:
+def entry_post(
+    title: Any,
+    hrefs: Iterable[Any],
+    published: datetime | None,
+    *,
+    feed_url: str,
+    site_url: str,
+    now: datetime,
+    base: str | None = None,
+    title_markup: bool = False,
+    excerpts: Iterable[tuple[Any, bool]] | None = (),
+    not_links: Collection[str] = (),
+    atom_id: Any = None,
+    related: Sequence[Any] = (),
+    source: PostSource = "feed",
+) -> Post | None:
+    """One entry's :class:`Post`, built the same way for every reader; None when there is
+    nothing to show as its title.
+
+    - Title: ``title`` cleaned (``title_markup``: it is HTML), else the first of
+      ``excerpts`` (text, is-HTML) with words in it. ``excerpts=None`` is a reader that
+      cannot see them: a title without words makes no post.
+    - Link: the first of ``hrefs`` that is a safe http(s) URL (resolved against ``base``,
+      the feed by default) and none of ``not_links``; without one, ``atom_id`` when it is a
+      page on the site (WordPress's ``?p=123``). A link that leaves the site gives way to one
+      of ``related`` on the site (a link blog's own post).
+    - Date: ``published``, unless it is more than a day ahead of ``now`` (a scheduled post
+      or a broken clock: its place in time is unknown).
+    """
+    if excerpts is None:
+        title = (
+            clean_text(title, TITLE_MAX_LENGTH, markup=title_markup)
+            if isinstance(title, str)
+            else ""
+        )
+        if not has_words(title):
+            return None
+    else:
+        title = _title_or_excerpt(title, title_markup, excerpts)
+        if not title:
+            return None
+    link = _first_safe_url(hrefs, base or feed_url, not_links)
+    if link is None and atom_id is not None:
+        link = _id_permalink(atom_id, site_url, feed_url)
+    if related:
+        link = _own_post_link(link, related, site_url, feed_url)
+    if published is not None and published > now + _FUTURE_TOLERANCE:
+        published = None
+    return Post(title, link, published, feed_url, site_url, source)
+
+
+def _title_or_excerpt(title: Any, markup: bool, excerpts: Iterable[tuple[Any, bool]]) -> str:
     """Clean title, else the clean start of the first text with words in it, else the title
     even when it is only punctuation; "" when there is none.
 
@@ -102,9 +150,7 @@ def _is_wordlike(char: str) -> bool:
     return category[0] in "LN" or (category == "So" and char != "\ufffd")
 
 
-def first_safe_url(
-    hrefs: Iterable[Any], base: str, *, not_links: Collection[str] = ()
-) -> str | None:
+def _first_safe_url(hrefs: Iterable[Any], base: str, not_links: Collection[str]) -> str | None:
     """The first of ``hrefs`` that is (resolved against ``base``) a safe http(s) URL and
     none of ``not_links`` (the feed itself: an empty ``href`` resolves to it)."""
     for href in hrefs:
@@ -115,12 +161,12 @@ def first_safe_url(
     return None
 
 
-def own_post_link(
-    link: str | None, related: Iterable[Any], *, site_url: str, feed_url: str
+def _own_post_link(
+    link: str | None, related: Iterable[Any], site_url: str, feed_url: str
 ) -> str | None:
-    """A link-blog entry's own post: when ``link`` (its alternate) leaves the site and one of
-    its Atom ``rel="related"`` links is a page on the site (Daring Fireball's "linked"
-    posts), that one; the backlink brings readers to the commenter's own post."""
+    """``link`` when it is on the site, else the first of ``related`` that is (Daring
+    Fireball's "linked" posts point away; the backlink brings readers to the commenter's own
+    post), else ``link``."""
     if link is not None and _on_site(link, site_url, feed_url):
         return link
     for href in related:
@@ -135,30 +181,11 @@ def _on_site(url: str, site_url: str, feed_url: str) -> bool:
     return any(same_site(host, urlsplit(other).hostname) for other in (site_url, feed_url))
 
 
-def id_permalink(entry_id: Any, *, site_url: str, feed_url: str) -> str | None:
-    """An Atom entry's ``<id>`` as its link when the entry has none: only an http(s) URL on
-    the site (or the feed's host), which WordPress's ``?p=123`` ids are; a tag: or urn: id,
-    or a URL elsewhere, is no page of the commenter's."""
+def _id_permalink(entry_id: Any, site_url: str, feed_url: str) -> str | None:
+    """An Atom ``<id>`` that is an http(s) URL on the site (or the feed's host); a tag: or
+    urn: id, or a URL elsewhere, is no page of the commenter's."""
     url = safe_http_url(entry_id) if isinstance(entry_id, str) else None
     return url if url is not None and _on_site(url, site_url, feed_url) else None
-
-
-def make_post(
-    title: str,
-    link: str | None,
-    published: datetime | None,
-    *,
-    feed_url: str,
-    site_url: str,
-    now: datetime,
-    source: PostSource = "feed",
-) -> Post | None:
-    """A Post, or None when there is nothing to show as its title."""
-    if not title:
-        return None
-    if published is not None and published > now + _FUTURE_TOLERANCE:
-        published = None  # a scheduled post or a broken clock: its place in time is unknown
-    return Post(title, link, published, feed_url, site_url, source)
 
 
 def usable(posts: Iterable[Post | None], feed_url: str) -> list[Post]:

@@ -35,24 +35,11 @@ from urllib.parse import urljoin
 # lxml-stubs may or may not be installed; the parser is used through Any either way.
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from .._shared.text import clean_text
 from ..errors import FeedError
 from ..models import Post
 from .dates import parse_other_spellings
 from .decode import feed_first_label, http_charset
-from .post import (
-    MAX_ITEMS,
-    TITLE_MAX_LENGTH,
-    aware,
-    first_safe_url,
-    has_words,
-    id_permalink,
-    make_post,
-    newest_first,
-    own_post_link,
-    parse_rfc822,
-    parse_rfc3339,
-)
+from .post import MAX_ITEMS, aware, entry_post, newest_first, parse_rfc822, parse_rfc3339
 from .scrub import prolog_declares, root_start
 
 __all__ = ["MIN_WINDOW", "FeedReader", "Unsupported"]
@@ -66,16 +53,13 @@ _RSS1 = "http://purl.org/rss/1.0/"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
-_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_XML_BASE_BYTES = b"xml:base"
 # decode_feed decodes these as UTF-8 too (an ASCII label on a non-ASCII body fails over to it).
 _UTF8_LABELS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
+_ATOM_ENTRY = f"{{{_ATOM}}}entry"
 # Item element per root element: RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 1.0.
-_ITEM_TAGS = {
-    "rss": "item",
-    f"{{{_RDF}}}RDF": f"{{{_RSS1}}}item",
-    f"{{{_ATOM}}}feed": f"{{{_ATOM}}}entry",
-}
+_ITEM_TAGS = {"rss": "item", f"{{{_RDF}}}RDF": f"{{{_RSS1}}}item", f"{{{_ATOM}}}feed": _ATOM_ENTRY}
 # Date elements feedparser stores as "published" or "updated" (published wins in .feedparser).
 _PUBLISHED = frozenset({"pubDate", f"{{{_ATOM}}}published"})
 _UPDATED = frozenset({f"{{{_ATOM}}}updated", f"{{{_DC}}}date", f"{{{_DCTERMS}}}modified"})
@@ -129,6 +113,7 @@ class FeedReader:
         self.bytes_read = 0
         self._http_charset = http_charset(headers or {})
         self._prolog = b""
+        self._edge = b""  # the last bytes fed, for a search across chunk edges
         self._parser: Any = None
         self._item_tag: str | None = None
         self._posts: list[Post] = []
@@ -160,6 +145,14 @@ class FeedReader:
             return
         self.bytes_read += len(data)
         with self._reading():
+            # xml:base is spelled so wherever it is (the xml prefix is bound once and for
+            # all): a search of the bytes, across chunk edges too, finds every one for less
+            # than asking each element for it. One in text gives up too, which is safe.
+            if _XML_BASE_BYTES in self._edge + data[: len(_XML_BASE_BYTES)] or (
+                _XML_BASE_BYTES in data
+            ):
+                raise Unsupported("xml:base")
+            self._edge = data[1 - len(_XML_BASE_BYTES) :]
             if self._parser is None:
                 data = self._start(data)
                 if self._parser is None:
@@ -228,7 +221,7 @@ class FeedReader:
             raise Unsupported("a DOCTYPE: entity declarations are the fallback's to scrub")
         self._prolog = b""
         self._parser = etree.XMLPullParser(
-            events=("start", "end"),
+            events=("end",),
             encoding="utf-8",
             resolve_entities=False,
             load_dtd=False,
@@ -239,15 +232,14 @@ class FeedReader:
         return body[root:]
 
     def _consume(self) -> None:
-        for event, element in self._parser.read_events():
-            if event == "start":
-                if element.get(_XML_BASE) is not None:  # .attrib builds a proxy each time
-                    raise Unsupported("xml:base")
-                if self._item_tag is None:
-                    self._item_tag = _ITEM_TAGS.get(element.tag)
-                    if self._item_tag is None:
-                        raise Unsupported(f"root element {element.tag!r}")
-            elif element.tag == self._item_tag:
+        item_tag = self._item_tag  # a local: compared with every element of the feed
+        for _, element in self._parser.read_events():
+            if item_tag is None:  # the first element to end: its tree's root says the kind
+                root = element.getroottree().getroot().tag
+                item_tag = self._item_tag = _ITEM_TAGS.get(root)
+                if item_tag is None:
+                    raise Unsupported(f"root element {root!r}")
+            if element.tag == item_tag:
                 self._add(element)
                 # Items are done with: drop them so a long feed keeps a small tree.
                 element.clear(keep_tail=True)
@@ -260,26 +252,24 @@ class FeedReader:
         parent = item.getparent()
         if parent is None or (self._item_tag == "item" and parent.tag != "channel"):
             raise Unsupported("an item outside the channel")
-        atom = self._item_tag == _ITEM_TAGS[f"{{{_ATOM}}}feed"]
+        atom = self._item_tag == _ATOM_ENTRY
         title, hrefs, related, entry_id, published, updated = _item_fields(item, atom=atom)
-        link = first_safe_url([_join(self.feed_url, href) for href in hrefs], self.feed_url)
-        if link is not None and link == self.feed_url:
-            raise Unsupported("a link to the feed itself: the fallback's self-link rule")
-        if link is None and atom:
-            link = id_permalink(entry_id, site_url=self.site_url, feed_url=self.feed_url)
-        if related:
-            joined = [_join(self.feed_url, href) for href in related]
-            link = own_post_link(link, joined, site_url=self.site_url, feed_url=self.feed_url)
-        post = make_post(
-            clean_text(title, TITLE_MAX_LENGTH, markup=False),
-            link,
+        feed_url = self.feed_url
+        post = entry_post(
+            title,
+            [_join(feed_url, href) for href in hrefs],
             _date(published) or _date(updated),
-            feed_url=self.feed_url,
+            feed_url=feed_url,
             site_url=self.site_url,
             now=self.now,
+            excerpts=None,  # feedparser's excerpt fallback is the fallback's to apply
+            atom_id=entry_id,
+            related=[_join(feed_url, href) for href in related] if related else (),
         )
-        if post is None or not has_words(post.title):
+        if post is None:
             raise Unsupported("a title without words: feedparser's excerpt fallback decides")
+        if post.link == feed_url:
+            raise Unsupported("a link to the feed itself: the fallback's self-link rule")
         previous = self._posts[-1].published if self._posts else None
         if post.published is None or (previous is not None and post.published > previous):
             self._in_order = False
@@ -295,13 +285,35 @@ class FeedReader:
         self._parser = None
 
 
+def _field_names(namespace: str, *, atom: bool) -> dict[str, str]:
+    """Element name → the field it is, for the items of one kind of feed."""
+    names = {
+        f"{namespace}title": "title",
+        **dict.fromkeys(_PUBLISHED, "published"),
+        **dict.fromkeys(_UPDATED, "updated"),
+    }
+    if atom:
+        names |= {f"{namespace}link": "atom link", f"{namespace}id": "id"}
+    else:
+        names |= {f"{namespace}link": "link", "guid": "guid"}
+    return names
+
+
+# Per item element (RSS 0.9x/2.0, RSS 1.0, Atom): its fields by element name.
+_FIELDS = {
+    "item": _field_names("", atom=False),
+    f"{{{_RSS1}}}item": _field_names(f"{{{_RSS1}}}", atom=False),
+    _ATOM_ENTRY: _field_names(f"{{{_ATOM}}}", atom=True),
+}
+
+
 # One pass over an item's children (the hot loop of every feed read), flat on purpose.
 def _item_fields(  # noqa: C901, PLR0912
     item: Any, *, atom: bool
 ) -> tuple[str, list[str], list[str], str | None, str | None, str | None]:
     """(title, candidate links, Atom related links, Atom id, published, updated) of one
     item, exactly as feedparser would see them, or Unsupported."""
-    namespace = f"{{{_ATOM}}}" if atom else ("" if item.tag == "item" else f"{{{_RSS1}}}")
+    fields = _FIELDS[item.tag]
     title: str | None = None
     hrefs: list[str] = []
     related: list[str] = []
@@ -309,28 +321,32 @@ def _item_fields(  # noqa: C901, PLR0912
     entry_id: str | None = None
     dates: dict[str, str] = {}
     permalink_guid = False
-    for child in _children(item):
+    for child in item:
         tag = child.tag
-        if tag == namespace + "title":
+        if not isinstance(tag, str):
+            raise Unsupported("a comment or processing instruction inside an item")
+        if len(child):  # few items have grandchildren (media:group): none may be a field
+            _check_nested(child)
+        field = fields.get(tag)
+        if field == "title":
             if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
                 raise Unsupported("a title of another type (base64): feedparser decodes it")
             title = _once(title, _plain_text(child))
-        elif tag == namespace + "link" and atom:
+        elif field == "atom link":
             rel, href = _atom_link(child)
             (hrefs if rel == "alternate" else related if rel == "related" else []).append(href)
-        elif tag == namespace + "id" and atom:
+        elif field == "id":
             entry_id = _once(entry_id, _text(child).strip())
-        elif tag == namespace + "link":
+        elif field == "link":
             link = _once(link, _text(child).strip())
-        elif tag == "guid" and not atom:
+        elif field == "guid":
             permalink_guid = permalink_guid or child.get("isPermaLink", "true") == "true"
             if permalink_guid and link is None:
                 raise Unsupported("a permalink guid before the link: feedparser takes it")
-        elif tag in _PUBLISHED or tag in _UPDATED:
-            key = "published" if tag in _PUBLISHED else "updated"
-            if key in dates:
-                raise Unsupported(f"more than one {key} date")
-            dates[key] = _text(child)
+        elif field is not None:  # published or updated
+            if field in dates:
+                raise Unsupported(f"more than one {field} date")
+            dates[field] = _text(child)
         elif _local_name(tag) in _SENSITIVE:
             raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
     if title is None:
@@ -342,15 +358,13 @@ def _item_fields(  # noqa: C901, PLR0912
     return title, hrefs, related, entry_id, dates.get("published"), dates.get("updated")
 
 
-def _children(item: Any) -> Iterator[Any]:
-    """The item's children; any sensitive element deeper down means give up (feedparser
-    reads some of them, such as media:title inside media:group)."""
-    for element in item.iterdescendants():
+def _check_nested(child: Any) -> None:
+    """Any sensitive element below an item's child means give up (feedparser reads some of
+    them, such as media:title inside media:group), as does a comment or PI."""
+    for element in child.iterdescendants():
         if not isinstance(element.tag, str):
             raise Unsupported("a comment or processing instruction inside an item")
-        if element.getparent() is item:
-            yield element
-        elif _local_name(element.tag) in _SENSITIVE:
+        if _local_name(element.tag) in _SENSITIVE:
             raise Unsupported(f"a nested {element.tag}")
 
 

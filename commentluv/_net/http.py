@@ -124,8 +124,11 @@ class HTTPTransport:
     ) -> tuple[_Connection, _Head]:
         """Send ``message`` on the ``kept`` connection (else a new one) and read the head of
         its response. :class:`_NoAnswer` when a kept connection ended without a byte."""
-        connection = kept or self._open(target, policy, deadline)
-        deadline.watch(connection.sock)  # a kept one was let go by the lookup that kept it
+        if kept is None:
+            connection = self._open(target, policy, deadline)  # watched as it was opened
+        else:
+            connection = kept
+            deadline.watch(connection.sock)  # let go by the lookup that kept it
         connection.sock.settimeout(min(self.read_timeout, deadline.remaining()))
         try:
             connection.send_request(message)
@@ -270,6 +273,9 @@ class _HeadTooLarge(Exception):
 
 
 _HEAD_TOO_LARGE = f"the response head is over {MAX_HEAD_BYTES} bytes"
+# A GET has no body: every request ends with this event (h11's events are immutable, so
+# one serves them all; building one per request cost a header validation each time).
+_END_OF_MESSAGE = h11.EndOfMessage()
 
 
 class _Connection:
@@ -288,7 +294,7 @@ class _Connection:
     def send_request(self, message: h11.Request) -> None:
         self.received = 0
         data = self.h11.send(message)
-        end = self.h11.send(h11.EndOfMessage())
+        end = self.h11.send(_END_OF_MESSAGE)
         self.sock.sendall((data or b"") + (end or b""))  # None only for ConnectionClosed
 
     def read_head(self) -> _Head:

@@ -239,6 +239,20 @@ def test_what_the_fast_path_does_not_understand_goes_to_feedparser(body: bytes) 
     assert fast(body) is None
 
 
+@pytest.mark.parametrize("cut", range(1, len("xml:base")))
+def test_xml_base_cut_between_two_chunks_still_goes_to_feedparser(cut: int) -> None:
+    body = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title>"
+        b"<link xml:base='https://b.example/' href='/a'/></entry></feed>"
+    )
+    edge = body.index(b"xml:base") + cut
+    feed_reader = reader()
+    feed_reader.feed(body[:edge])
+    feed_reader.feed(body[edge:])
+    assert feed_reader.close() is None and feed_reader.failed
+    assert outcome(body, 1) == [("x", "https://b.example/a", None)]  # feedparser's answer
+
+
 def test_odd_dates_go_through_feedparsers_date_parser() -> None:
     body = (
         b"<rss><channel><item><title>x</title><link>https://a.example/</link>"

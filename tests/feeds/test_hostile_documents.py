@@ -197,7 +197,7 @@ def test_an_unexpected_failure_in_the_streaming_reader_is_a_feed_error(site, mon
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(streaming, "make_post", broken)
+    monkeypatch.setattr(streaming, "entry_post", broken)
     site.add("/", "<link rel='alternate' type='application/rss+xml' href='/feed'>")
     site.add("/feed", "<rss version='2.0'><channel><item><title>t</title>"
              "<link>https://a.example/1</link></item></channel></rss>")  # fmt: skip
