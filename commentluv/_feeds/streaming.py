@@ -222,6 +222,7 @@ class FeedReader:
         self._prolog = b""
         self._parser = etree.XMLPullParser(
             events=("end",),
+            tag=list(_ITEM_TAGS.values()),
             encoding="utf-8",
             resolve_entities=False,
             load_dtd=False,
@@ -232,14 +233,14 @@ class FeedReader:
         return body[root:]
 
     def _consume(self) -> None:
-        item_tag = self._item_tag  # a local: compared with every element of the feed
+        # Only the ends of item elements come here (the parser's tag filter, in C).
         for _, element in self._parser.read_events():
-            if item_tag is None:  # the first element to end: its tree's root says the kind
+            if self._item_tag is None:  # the first item: its tree's root says the kind
                 root = element.getroottree().getroot().tag
-                item_tag = self._item_tag = _ITEM_TAGS.get(root)
-                if item_tag is None:
+                self._item_tag = _ITEM_TAGS.get(root)
+                if self._item_tag is None:
                     raise Unsupported(f"root element {root!r}")
-            if element.tag == item_tag:
+            if element.tag == self._item_tag:
                 self._add(element)
                 # Items are done with: drop them so a long feed keeps a small tree.
                 element.clear(keep_tail=True)
@@ -314,48 +315,49 @@ def _item_fields(  # noqa: C901, PLR0912
     """(title, candidate links, Atom related links, Atom id, published, updated) of one
     item, exactly as feedparser would see them, or Unsupported."""
     fields = _FIELDS[item.tag]
-    title: str | None = None
+    texts: dict[str, str] = {}  # title, link, id, published, updated: each at most once
     hrefs: list[str] = []
     related: list[str] = []
-    link: str | None = None
-    entry_id: str | None = None
-    dates: dict[str, str] = {}
     permalink_guid = False
     for child in item:
         tag = child.tag
         if not isinstance(tag, str):
             raise Unsupported("a comment or processing instruction inside an item")
-        if len(child):  # few items have grandchildren (media:group): none may be a field
-            _check_nested(child)
         field = fields.get(tag)
-        if field == "title":
-            if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
-                raise Unsupported("a title of another type (base64): feedparser decodes it")
-            title = _once(title, _plain_text(child))
+        if len(child):  # few items have grandchildren (media:group)
+            if field is not None:
+                raise Unsupported("a field with child elements: feedparser serialises them")
+            _check_nested(child)
+        if field is None:
+            if _local_name(tag) in _SENSITIVE:
+                raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
         elif field == "atom link":
             rel, href = _atom_link(child)
             (hrefs if rel == "alternate" else related if rel == "related" else []).append(href)
-        elif field == "id":
-            entry_id = _once(entry_id, _text(child).strip())
-        elif field == "link":
-            link = _once(link, _text(child).strip())
         elif field == "guid":
             permalink_guid = permalink_guid or child.get("isPermaLink", "true") == "true"
-            if permalink_guid and link is None:
+            if permalink_guid and "link" not in texts:
                 raise Unsupported("a permalink guid before the link: feedparser takes it")
-        elif field is not None:  # published or updated
-            if field in dates:
-                raise Unsupported(f"more than one {field} date")
-            dates[field] = _text(child)
-        elif _local_name(tag) in _SENSITIVE:
-            raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
+        elif field in texts:
+            raise Unsupported(f"a repeated {field}")
+        else:
+            texts[field] = child.text or ""
+            if field == "title":
+                if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
+                    raise Unsupported("a title of another type (base64): feedparser decodes it")
+                # Whether a title's "<" and "&name;" are markup is feedparser's guess.
+                if _MAYBE_MARKUP_RE.search(texts[field]):
+                    raise Unsupported("text that may be markup")
+    title = texts.get("title")
     if title is None:
         raise Unsupported("no title")
     if not atom:
+        link = texts.get("link", "").strip()
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
         hrefs = [link]
-    return title, hrefs, related, entry_id, dates.get("published"), dates.get("updated")
+    entry_id = texts["id"].strip() if "id" in texts else None
+    return title, hrefs, related, entry_id, texts.get("published"), texts.get("updated")
 
 
 def _check_nested(child: Any) -> None:
@@ -366,28 +368,6 @@ def _check_nested(child: Any) -> None:
             raise Unsupported("a comment or processing instruction inside an item")
         if _local_name(element.tag) in _SENSITIVE:
             raise Unsupported(f"a nested {element.tag}")
-
-
-def _once(seen: str | None, value: str) -> str:
-    if seen is not None:
-        raise Unsupported("a repeated field")
-    return value
-
-
-def _text(element: Any) -> str:
-    """The element's text; child elements would be feedparser's serialisation: give up."""
-    if len(element):
-        raise Unsupported("an element with child elements")
-    return str(element.text or "")
-
-
-def _plain_text(element: Any) -> str:
-    """Text that reads the same as markup and as plain text, or Unsupported: whether a
-    title's "<" and "&name;" are markup is feedparser's guess."""
-    text = _text(element)
-    if _MAYBE_MARKUP_RE.search(text):
-        raise Unsupported("text that may be markup")
-    return text
 
 
 def _atom_link(link: Any) -> tuple[str, str]:
