@@ -310,18 +310,20 @@ class _Connection:
                     ) from None
                 raise
             if isinstance(event, h11.Response):
-                headers = self._checked_fields(event.headers)
+                headers = self._checked_fields(event)
                 return _Head(event.status_code, event.reason.decode("latin-1"), headers)
             if not isinstance(event, h11.InformationalResponse):
                 raise MalformedResponse("the server closed the connection without answering")
         raise MalformedResponse(f"more than {_MAX_INTERIM_RESPONSES} informational responses")
 
-    def _checked_fields(self, fields: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    def _checked_fields(self, response: h11.Response) -> dict[str, str]:
+        fields = response.headers
         if len(fields) > MAX_FIELD_LINES:
             raise MalformedResponse(f"more than {MAX_FIELD_LINES} header fields")
         headers: dict[str, str] = {}
-        for raw_name, raw_value in fields:
-            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        # raw_items(): a list, where iterating h11's Headers calls a method per field.
+        for raw_name, raw_value in fields.raw_items():
+            name, value = raw_name.lower().decode("latin-1"), raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         # Both framings at once is how responses are smuggled: h11 reads the chunks (RFC
         # 9112); the connection is not trusted with another request after it.

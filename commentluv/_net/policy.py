@@ -139,7 +139,7 @@ class AddressPolicy:
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})", url=url)
-        if parts.username is not None or parts.password is not None:
+        if "@" in parts.netloc:  # a user name or password (the "@" sets them apart)
             raise InvalidURL("URLs with a user name or password are not accepted", url=url)
         # The host before the port: for a refused address, allowing its port would not help,
         # so the message names what would.
