@@ -1,5 +1,6 @@
 """The walk of one cold lookup through the package: how often control moves from one
-commentluv module to another (calls and returns), and through which modules.
+commentluv module to another (calls and returns; and, as ``sys.settrace`` would show it,
+from one called function's module to the next one's), and through which modules.
 
     .venv/bin/python -m bench.walk              # the counts, then the modules by visits
     .venv/bin/python -m bench.walk --steps      # and every step, in order
@@ -9,7 +10,8 @@ the feed): the client, cache and parsers are warmed on another site first, so on
 imports and compiled patterns are not counted. Frames outside the package (the standard
 library, lxml, feedparser) are passed through: a call from one commentluv module into
 another through the standard library counts as one move. Only the public API is used, so
-the same script measures an older checkout (``PYTHONPATH=/path/to/checkout``).
+the same script measures an older checkout (``PYTHONPATH=/path/to/checkout python
+bench/walk.py``).
 """
 
 from __future__ import annotations
@@ -51,16 +53,26 @@ def _module_of(frame: FrameType | None) -> str | None:
     return None
 
 
-def walk(url: str = "https://walk.example/") -> list[str]:
-    """The commentluv modules control passes through during one cold lookup, in order (a
-    module is listed again only after control has been in another)."""
+def walk(url: str = "https://walk.example/") -> tuple[list[str], list[str]]:
+    """Two views of one cold lookup's path through the commentluv modules, in order (a
+    module is listed again only after another):
+
+    - every move: control entering a module by a call or coming back to it by a return
+      (through foreign frames, as :func:`_module_of` reads them);
+    - calls only: the module of each commentluv function called, as ``sys.settrace`` shows
+      a lookup (its "call" events).
+    """
     client = CommentLuv(transport=MockTransport(_answer))
     assert client.lookup("https://warm.example/").ok  # imports, patterns, pools
     steps: list[str] = []
+    calls: list[str] = []
 
     def profile(frame: FrameType, event: str, _arg: Any) -> None:
         if event == "call":
             module = _module_of(frame)
+            own = str(frame.f_globals.get("__name__", ""))
+            if own.startswith("commentluv") and (not calls or calls[-1] != own):
+                calls.append(own)
         elif event == "return":
             module = _module_of(frame.f_back)
         else:
@@ -76,16 +88,17 @@ def walk(url: str = "https://walk.example/") -> list[str]:
     if not result.ok or result.cached:
         raise RuntimeError(f"the traced lookup was not a cold one: {result}")
     client.close()
-    return steps
+    return steps, calls
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.walk", description=__doc__)
     parser.add_argument("--steps", action="store_true", help="print every step")
     args = parser.parse_args(argv)
-    steps = walk()
+    steps, calls = walk()
     visits = Counter(steps)
-    print(f"module changes in one cold lookup: {len(steps) - 1}")
+    print(f"module changes in one cold lookup: {len(steps) - 1} (calls and returns)")
+    print(f"module changes between calls: {len(calls) - 1} (sys.settrace's call events)")
     print(f"modules visited: {len(visits)}")
     for module, count in visits.most_common():
         print(f"  {count:4d}  {module}")
