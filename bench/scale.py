@@ -179,10 +179,13 @@ print(json.dumps(out))
 """
 
 
-def run_client(mode: str, port: int, count: int, jobs: int) -> dict[str, float]:
+def run_client(
+    mode: str, port: int, count: int, jobs: int, *, tree: Path | None = None
+) -> dict[str, float]:
+    """CLIENT in a fresh process whose ``commentluv`` is ``tree``'s (default: this one)."""
     result = subprocess.run(
         [sys.executable, "-c", CLIENT, mode, str(port), str(count), str(jobs), str(LATENCY)],
-        cwd=Path(__file__).resolve().parent.parent,  # where ``bench`` is importable
+        cwd=tree or Path(__file__).resolve().parent.parent,  # where ``bench`` is importable
         capture_output=True,
         text=True,
         check=True,

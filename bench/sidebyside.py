@@ -11,26 +11,13 @@ Prints each round and then the medians, including the median of per-round differ
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
-from bench.scale import CLIENT, LATENCY, start_server
+from bench.scale import run_client, start_server
 
 HERE = Path(__file__).resolve().parent.parent
-
-
-def run(root: Path, mode: str, port: int, count: int, jobs: int) -> dict[str, float]:
-    result = subprocess.run(
-        [sys.executable, "-c", CLIENT, mode, str(port), str(count), str(jobs), str(LATENCY)],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,13 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for round_ in range(args.rounds):
             for name in list(roots) if round_ % 2 == 0 else list(reversed(roots)):
-                cpu = run(roots[name], "cpu", port, args.sample, 1)
+                cpu = run_client("cpu", port, args.sample, 1, tree=roots[name])
                 mine = figures[name]
                 mine["cpu"].append(cpu["cpu_ms_median"])
                 mine["memory"].append(cpu["memory_ms_after_0"])
                 line = f"round {round_} {name}: cpu {cpu['cpu_ms_median']:.3f} ms"
                 if args.sites:
-                    many = run(roots[name], "lookup_many", port, args.sites, 32)
+                    many = run_client("lookup_many", port, args.sites, 32, tree=roots[name])
                     mine["many"].append(many["sites_per_second"])
                     mine["many_cpu"].append(many["cpu_ms_per_site"])
                     line += f", lookup_many {many['sites_per_second']:.0f} sites/s"
