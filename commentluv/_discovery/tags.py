@@ -9,6 +9,7 @@ loads nothing and touches no network.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,18 +72,30 @@ def parse_tags(text: str) -> list[PageTag]:
     return [_page_tag(element) for element in root.iter(*_READ_TAGS)]
 
 
+_per_thread = threading.local()
+
+
 def _parser(html: Any) -> Any:
-    # A parser per call: lxml parsers are not to be shared between threads.
-    return html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    """This thread's parser: lxml parsers are not to be shared between threads, and making
+    one costs as much as reading a small page's tags."""
+    parser = getattr(_per_thread, "parser", None)
+    if parser is None:
+        parser = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+        _per_thread.parser = parser
+    return parser
 
 
 def _page_tag(element: Any) -> PageTag:
-    attrs = {str(name).lower(): str(value) for name, value in element.attrib.items()}
-    if element.tag != "a":
-        return PageTag(element.tag, attrs)
+    attrs = dict(element.items())
+    names = "".join(attrs)
+    if names.lower() != names:  # libxml2 lower-cases ASCII names only
+        attrs = {name.lower(): value for name, value in element.items()}
+    name = element.tag
+    if name != "a":
+        return PageTag(name, attrs)
     image = next(element.iter("img"), None)
     alt = str(image.get("alt", "")) if image is not None else ""
-    return PageTag("a", attrs, " ".join(element.text_content().split()), alt)
+    return PageTag(name, attrs, " ".join(element.text_content().split()), alt)
 
 
 def attribute(tag: PageTag, name: str) -> str:

@@ -65,10 +65,11 @@ _QUERY_SAFE = _PATH_SAFE + "?"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 # A URL that is canonical as written, the way most feed and page links come: lower-case
-# scheme and host name (labels of letters, digits and inner hyphens, the last one starting
-# with a letter: no IP address spelling), and only characters that quoting keeps as they are.
+# scheme and host name (labels of at most 63 letters, digits and inner hyphens, the last one
+# starting with a letter: no IP address spelling), and only characters that quoting keeps as
+# they are.
 _CANONICAL_RE = re.compile(
-    r"(https?)://((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?)"
+    r"(https?)://((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)"
     r"(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*)?"
     r"(\?[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?(#[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?"
 )
@@ -303,7 +304,7 @@ def _already_canonical(href: str, keep_fragment: bool) -> str | None:
     if match is None or len(href) > MAX_URL_LENGTH:
         return None
     scheme, host, port, path, query, fragment = match.groups()
-    if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+    if len(host) > 253:
         return None
     if port is not None:
         if int(port) > 65535:
@@ -341,11 +342,18 @@ def _root_relative(href: str, base: str, keep_fragment: bool) -> str | None:
     path = href.partition("?")[0].partition("#")[0]
     if href[:2] == "//" or "/." in path or ";" in path:
         return None  # another host; dot segments or (urljoin's) ";params" that joining alters
+    origin = _canonical_origin(base)
+    return None if origin is None else _already_canonical(origin + href, keep_fragment)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_origin(base: str) -> str | None:
+    """``scheme://host[:port]`` of ``base`` when ``base`` is canonical as written, else None.
+    Cached: every relative link of a page is resolved against the same base."""
     if _already_canonical(base, True) != base:
         return None
     origin_end = base.find("/", base.index("://") + 3)
-    origin = base if origin_end < 0 else base[:origin_end]
-    return _already_canonical(origin + href, keep_fragment)
+    return base if origin_end < 0 else base[:origin_end]
 
 
 def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:
