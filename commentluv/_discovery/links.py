@@ -138,10 +138,11 @@ _MAX_TITLE_CHARS = 200
 _FEED_RELS = frozenset({"alternate", "feed"})
 _JSONFEED_HREF_RE = re.compile(r"feed\.json|jsonfeed|/feed/json/?$", re.IGNORECASE)
 # REST and oEmbed endpoints, sitemaps and other XML that WordPress and friends link to.
+# Matched against lower-cased ASCII (what safe_http_url returns): without IGNORECASE, the
+# regex engine skips every position whose character cannot start a match.
 _NOT_FEED_RE = re.compile(
     r"/wp-json/|[?&]rest_route=|oembed"
-    r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml",
-    re.IGNORECASE,
+    r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml"
 )
 _LEADING_SPACE = "\ufeff \t\r\n"
 _FEED_WORD_RE = re.compile(r"\b(?:rss|atom|feeds?|syndicat\w*)\b", re.IGNORECASE)
@@ -176,40 +177,40 @@ def find_feed_links(
     page = safe_http_url(page_url)
     page_parts = urlsplit(page) if page else None
     tags = parse_tags(text)
-    base = base_url(tags, page)
+    base = base_url(tags["base"], page)
     taken = {page: page} if page else {}
     twins: dict[str, list[Candidate]] = {}
     announced = [
         _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
         for link in parse_link_header(link_header)
     ]
-    links = announced + [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
+    links = announced + [_link_candidate(tag, base) for tag in tags["link"]]
     feeds = rank_candidates(links, page_parts, max_links, taken, twins)
-    anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags if tag.name == "a"]
+    anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags["a"]]
     return PageLinks(
         feeds=feeds,
         anchors=rank_candidates(anchors, page_parts, max_links, taken, twins),
-        platform=detect_platform(page_parts, _generators(tags), text),
-        refresh=meta_refresh(tags, base),
-        blog_pages=blog_pages(tags, base, page_parts),
-        canonical=next((url for tag in tags if (url := _canonical(tag, base))), None),
+        platform=detect_platform(page_parts, _generators(tags["meta"]), text),
+        refresh=meta_refresh(tags["meta"], base),
+        blog_pages=blog_pages(tags["a"], base, page_parts),
+        canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
         twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
 
 
-def _generators(tags: list[PageTag]) -> list[str]:
+def _generators(metas: list[PageTag]) -> list[str]:
     """The contents of the page's ``<meta name="generator">`` tags."""
     return [
         attribute(tag, "content")
-        for tag in tags
-        if tag.name == "meta" and attribute(tag, "name").strip().lower() == "generator"
+        for tag in metas
+        if attribute(tag, "name").strip().lower() == "generator"
     ]
 
 
-def _canonical(tag: PageTag, base: str | None) -> str | None:
-    if tag.name != "link" or "canonical" not in attribute(tag, "rel").lower().split():
+def _canonical(link: PageTag, base: str | None) -> str | None:
+    if "canonical" not in attribute(link, "rel").lower().split():
         return None
-    return safe_http_url(attribute(tag, "href"), base)
+    return safe_http_url(attribute(link, "href"), base)
 
 
 def _clean_title(value: str) -> str | None:
@@ -244,7 +245,7 @@ def _target(href: str, base: str | None) -> str | None:
     if url is None:
         return None
     parts = urlsplit(url)
-    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}") else url
+    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}".lower()) else url
 
 
 def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:

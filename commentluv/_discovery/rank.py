@@ -153,6 +153,8 @@ def rank_candidates(
     (and of the page, by its URL) to their URL, and is extended; a candidate with a key
     already taken is the other format of a kept feed (RSS beside Atom or JSON), recorded in
     ``twins`` under that feed's URL: a twin is only a duplicate once its feed has worked."""
+    if not found:
+        return ()  # most pages: no anchor is a feed candidate
     home = _Home.of(page)
     # Each URL is read (split, host, section, topic) once for both the rank and the identity.
     scored = [
@@ -269,8 +271,8 @@ def _identity_keys(candidate: Ranked, url: _FeedURL) -> set[str]:
     differ only in a format word in the path or query, or in the title. Blogger gives a
     post's comments feed the blog's title, hence the topic in the title key."""
     host = site_host(url.host)
-    query = urlencode(
-        sorted((k, v) for k, v in _query_pairs(url.parts.query) if not _is_format_param(k, v))
+    query = url.parts.query and urlencode(
+        sorted((k, v) for k, v in parse_qsl(url.parts.query) if not _is_format_param(k, v))
     )
     # The URL itself too: the caller seeds ``taken`` with the page's URL.
     keys = {f"url {host}/{'/'.join(url.section)}?{query}", candidate.url}
