@@ -274,12 +274,15 @@ def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) 
     parts = urlsplit(url)
     type_attr = attribute(tag, "type").strip().lower()
     label = _clean_title(_anchor_label(tag))
-    local = page is not None and same_site(parts.hostname, page.hostname)
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
         _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
         or looks_like_feed_url(url)
-        or (local and _FEED_WORD_RE.search(label or "") is not None)
+        or (
+            _FEED_WORD_RE.search(label or "") is not None
+            and page is not None
+            and same_site(parts.hostname, page.hostname)
+        )
     )
     if not feed_like or is_comments_feed(parts, label):
         return None

@@ -76,17 +76,18 @@ def blog_pages(
 ) -> tuple[str, ...]:
     """Same-site ``<a>`` links that name a blog by path or text, in that order, each once,
     without the page itself and feed-like links (those are feed candidates)."""
-    if page is None:
+    if page is None or not anchors:
         return ()
     by_path: list[str] = []
     by_label: list[str] = []
     seen = {page_key(page.geturl())}
+    page_host = page.hostname
     for tag in anchors:
         url = safe_http_url(attribute(tag, "href"), base)
         if url is None or page_key(url) in seen or looks_like_feed_url(url):
             continue
         parts = urlsplit(url)
-        if not same_site(parts.hostname, page.hostname):
+        if not same_site(parts.hostname, page_host):
             continue
         segments = path_segments(unquote(parts.path).lower())
         if segments and segments[-1] in BLOG_WORDS:

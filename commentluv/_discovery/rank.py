@@ -61,13 +61,18 @@ _COMMENTS_WORD_STARTS = (
 _COMMENTS_WORDS_ANYWHERE = ("コメント", "评论", "評論", "댓글")
 # Words that start like one of those and name posts: a "Commentary" section is not comments.
 _NOT_COMMENTS_WORDS = ("commentar", "commentat")
+# The lookahead on the words' first letters is only there for speed: it lets the regex engine
+# leave most positions of a URL or title after one test rather than the whole pattern.
 _COMMENTS_WORD_RE = re.compile(
-    r"(?<!\w)(?!"
+    "(?=["
+    + "".join(sorted({word[0] for word in (*_COMMENTS_WORD_STARTS, *_COMMENTS_WORDS_ANYWHERE)}))
+    + r"])(?:(?<!\w)(?!"
     + "|".join(_NOT_COMMENTS_WORDS)
     + ")(?:"
     + "|".join(_COMMENTS_WORD_STARTS)
     + ")|"
-    + "|".join(_COMMENTS_WORDS_ANYWHERE),
+    + "|".join(_COMMENTS_WORDS_ANYWHERE)
+    + ")",
     re.IGNORECASE,
 )
 # Site name and feed name are joined by one of these ("Blog » Comments Feed", "Blog - Atom").
