@@ -186,13 +186,15 @@ def find_feed_links(
     ]
     links = announced + [_link_candidate(tag, base) for tag in tags["link"]]
     feeds = rank_candidates(links, page_parts, max_links, taken, twins)
-    anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags["a"]]
+    # Each <a> is resolved once, for the feed candidates and the blog pages alike.
+    anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
+    feed_anchors = [_anchor_candidate(tag, url, page_parts) for tag, url in anchors]
     return PageLinks(
         feeds=feeds,
-        anchors=rank_candidates(anchors, page_parts, max_links, taken, twins),
+        anchors=rank_candidates(feed_anchors, page_parts, max_links, taken, twins),
         platform=detect_platform(page_parts, _generators(tags["meta"]), text),
         refresh=meta_refresh(tags["meta"], base),
-        blog_pages=blog_pages(tags["a"], base, page_parts),
+        blog_pages=blog_pages(anchors, page_parts),
         canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
         twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
@@ -241,7 +243,11 @@ def _feed_link(
 
 def _target(href: str, base: str | None) -> str | None:
     """The absolute http(s) URL of ``href``, unless it is an API endpoint or a sitemap."""
-    url = safe_http_url(href, base)
+    return _unless_not_feed(safe_http_url(href, base))
+
+
+def _unless_not_feed(url: str | None) -> str | None:
+    """``url`` (from :func:`safe_http_url`) unless it is an API endpoint or a sitemap."""
     if url is None:
         return None
     parts = urlsplit(url)
@@ -267,8 +273,11 @@ def _rels(rel: str) -> set[str]:
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
-def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) -> Candidate | None:
-    url = _target(attribute(tag, "href"), base)
+def _anchor_candidate(
+    tag: PageTag, href_url: str | None, page: SplitResult | None
+) -> Candidate | None:
+    """The anchor ``tag``, whose href resolved to ``href_url``, when it may be a feed."""
+    url = _unless_not_feed(href_url)
     if url is None:
         return None
     parts = urlsplit(url)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from .._shared.urls import safe_http_url, same_site
+from .._shared.urls import same_site
 from .rank import looks_like_feed_url, path_segments
 from .tags import PageTag, attribute
 
@@ -72,18 +72,18 @@ def _refresh_target(content: str) -> str | None:
 
 
 def blog_pages(
-    anchors: list[PageTag], base: str | None, page: SplitResult | None
+    anchors: list[tuple[PageTag, str | None]], page: SplitResult | None
 ) -> tuple[str, ...]:
     """Same-site ``<a>`` links that name a blog by path or text, in that order, each once,
-    without the page itself and feed-like links (those are feed candidates)."""
+    without the page itself and feed-like links (those are feed candidates). ``anchors``:
+    each ``<a>`` with its href resolved by :func:`safe_http_url` (None: not http(s))."""
     if page is None or not anchors:
         return ()
     by_path: list[str] = []
     by_label: list[str] = []
     seen = {page_key(page.geturl())}
     page_host = page.hostname
-    for tag in anchors:
-        url = safe_http_url(attribute(tag, "href"), base)
+    for tag, url in anchors:
         if url is None or page_key(url) in seen or looks_like_feed_url(url):
             continue
         parts = urlsplit(url)
