@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
@@ -22,6 +22,7 @@ from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
 from .rank import (
     FEED_TYPES,
+    PageHome,
     is_comments_feed,
     is_named_only,
     looks_like_feed_url,
@@ -176,6 +177,8 @@ def find_feed_links(
     text = parse_window(text)
     page = safe_http_url(page_url)
     page_parts = urlsplit(page) if page else None
+    home = PageHome.of(page_parts)
+    page_host = home.host
     tags = parse_tags(text)
     base = base_url(tags["base"], page)
     taken = {page: page} if page else {}
@@ -185,14 +188,14 @@ def find_feed_links(
         for link in parse_link_header(link_header)
     ]
     links = announced + [_link_candidate(tag, base) for tag in tags["link"]]
-    feeds = rank_candidates(links, page_parts, max_links, taken, twins)
+    feeds = rank_candidates(links, home, max_links, taken, twins)
     # Each <a> is resolved once, for the feed candidates and the blog pages alike.
     anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
-    feed_anchors = [_anchor_candidate(tag, url, page_parts) for tag, url in anchors]
+    feed_anchors = [_anchor_candidate(tag, url, page_host) for tag, url in anchors]
     return PageLinks(
         feeds=feeds,
-        anchors=rank_candidates(feed_anchors, page_parts, max_links, taken, twins),
-        platform=detect_platform(page_parts, _generators(tags["meta"]), text),
+        anchors=rank_candidates(feed_anchors, home, max_links, taken, twins),
+        platform=detect_platform(page_host, _generators(tags["meta"]), text),
         refresh=meta_refresh(tags["meta"], base),
         blog_pages=blog_pages(anchors, page_parts),
         canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
@@ -274,7 +277,7 @@ def _rels(rel: str) -> set[str]:
 
 
 def _anchor_candidate(
-    tag: PageTag, href_url: str | None, page: SplitResult | None
+    tag: PageTag, href_url: str | None, page_host: str | None
 ) -> Candidate | None:
     """The anchor ``tag``, whose href resolved to ``href_url``, when it may be a feed."""
     url = _unless_not_feed(href_url)
@@ -287,11 +290,7 @@ def _anchor_candidate(
     feed_like = (
         _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
         or looks_like_feed_url(url)
-        or (
-            _FEED_WORD_RE.search(label or "") is not None
-            and page is not None
-            and same_site(parts.hostname, page.hostname)
-        )
+        or (_FEED_WORD_RE.search(label or "") is not None and same_site(parts.hostname, page_host))
     )
     if not feed_like or is_comments_feed(parts, label):
         return None

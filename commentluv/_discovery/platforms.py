@@ -76,10 +76,9 @@ _ASSET_MARKERS = (
 )
 
 
-def detect_platform(page: SplitResult | None, generators: Iterable[str], text: str) -> str | None:
+def detect_platform(host: str | None, generators: Iterable[str], text: str) -> str | None:
     """From the page's host, then its ``<meta name="generator">`` contents, then well-known
     asset hosts in its ``text``."""
-    host = page.hostname if page else None
     return host_platform(host) or _generator_platform(generators) or _asset_platform(text)
 
 

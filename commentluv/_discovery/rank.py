@@ -8,6 +8,7 @@ Atom and JSON versions of one feed collapse into the best-ranked by their identi
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import NamedTuple, Protocol, TypeVar
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
@@ -16,6 +17,7 @@ from .sniff import media_type
 
 __all__ = [
     "FEED_TYPES",
+    "PageHome",
     "Ranked",
     "is_comments_feed",
     "is_named_only",
@@ -149,7 +151,7 @@ def _is_format_param(key: str, value: str) -> bool:
 
 def rank_candidates(
     found: list[RankedT | None],
-    page: SplitResult | None,
+    home: PageHome,
     limit: int,
     taken: dict[str, str],
     twins: dict[str, list[RankedT]],
@@ -160,7 +162,6 @@ def rank_candidates(
     ``twins`` under that feed's URL: a twin is only a duplicate once its feed has worked."""
     if not found:
         return ()  # most pages: no anchor is a feed candidate
-    home = _Home.of(page)
     # Each URL is read (split, host, section, topic) once for both the rank and the identity.
     scored = [
         (_rank_key(candidate, url, home), position, candidate, url)
@@ -168,7 +169,7 @@ def rank_candidates(
         if candidate is not None
         for url in (_FeedURL.of(candidate),)
     ]
-    scored.sort(key=lambda entry: entry[:2])  # document order breaks ties
+    scored.sort(key=itemgetter(0, 1))  # document order breaks ties
     kept: list[RankedT] = []
     for _, _, candidate, url in scored:
         if len(kept) >= limit:
@@ -185,14 +186,15 @@ def rank_candidates(
     return tuple(kept)
 
 
-class _Home(NamedTuple):
-    """What ranking reads of the page: its host and path segments (None: no page)."""
+class PageHome(NamedTuple):
+    """What ranking reads of the page, read once per page: its host and path segments
+    (None and []: no page)."""
 
     host: str | None
     segments: list[str]
 
     @classmethod
-    def of(cls, page: SplitResult | None) -> _Home:
+    def of(cls, page: SplitResult | None) -> PageHome:
         return cls(page.hostname, path_segments(page.path)) if page else cls(None, [])
 
 
@@ -211,7 +213,7 @@ class _FeedURL(NamedTuple):
         return cls(parts, parts.hostname, _feed_section(parts.path), topic)
 
 
-def _rank_key(candidate: Ranked, url: _FeedURL, home: _Home) -> tuple[int, int, int, int]:
+def _rank_key(candidate: Ranked, url: _FeedURL, home: PageHome) -> tuple[int, int, int, int]:
     """(topic, other site, only named like a feed, section): main feeds first, comments last;
     the page's own site first; then feeds covering the page's section, then the root feed."""
     local = same_site(url.host, home.host)
@@ -230,11 +232,10 @@ def is_named_only(candidate: Ranked) -> bool:
 def _topic(parts: SplitResult, title: str | None) -> int:
     if is_comments_feed(parts, title):
         return _COMMENTS
-    segments = {segment.lower() for segment in path_segments(parts.path)}
-    keys = {key.lower() for key, _ in _query_pairs(parts.query)}
-    if segments & _OFF_TOPIC_SEGMENTS or keys & _OFF_TOPIC_QUERY_KEYS:
+    if not _OFF_TOPIC_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
         return _OFF_TOPIC
-    return _MAIN
+    keys = {key.lower() for key, _ in _query_pairs(parts.query)}
+    return _OFF_TOPIC if keys & _OFF_TOPIC_QUERY_KEYS else _MAIN
 
 
 def is_comments_feed(parts: SplitResult, title: str | None) -> bool:

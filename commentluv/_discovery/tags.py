@@ -44,19 +44,24 @@ PageTags = dict[str, list[PageTag]]
 
 def parse_window(text: str) -> str:
     """The prefix of ``text`` the parser may see (see ``_MAX_TAGS``)."""
-    per_kind = dict.fromkeys(_COUNTED_TAGS, 0)
     # Fewer "<" than the smaller limit: no limit can be reached, nothing needs counting.
-    tag_starts = () if text.count("<") <= _MAX_TAGS_PER_KIND else _TAG_START_RE.finditer(text)
-    for total, tag in enumerate(tag_starts, 1):
+    if text.count("<") > _MAX_TAGS_PER_KIND:
+        text = _within_limits(text)
+    # Whatever follows the last ">" is at best an unfinished tag, which html.parser rescans
+    # to the end of the input for every "<" in it.
+    return text[: text.rfind(">") + 1]
+
+
+def _within_limits(text: str) -> str:
+    """``text`` up to the first tag past a limit (all of it when none is)."""
+    per_kind = dict.fromkeys(_COUNTED_TAGS, 0)
+    for total, tag in enumerate(_TAG_START_RE.finditer(text), 1):
         name = "" if tag.group(1) else (tag.group(2) or "").lower()
         if name in per_kind:
             per_kind[name] += 1
         if total > _MAX_TAGS or per_kind.get(name, 0) > _MAX_TAGS_PER_KIND:
-            text = text[: tag.start()]
-            break
-    # Whatever follows the last ">" is at best an unfinished tag, which html.parser rescans
-    # to the end of the input for every "<" in it.
-    return text[: text.rfind(">") + 1]
+            return text[: tag.start()]
+    return text
 
 
 def parse_tags(text: str) -> PageTags:
