@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
@@ -22,6 +22,7 @@ from .navigation import blog_pages, meta_refresh
 from .platforms import detect_platform
 from .rank import (
     FEED_TYPES,
+    PageHome,
     is_comments_feed,
     is_named_only,
     looks_like_feed_url,
@@ -138,10 +139,11 @@ _MAX_TITLE_CHARS = 200
 _FEED_RELS = frozenset({"alternate", "feed"})
 _JSONFEED_HREF_RE = re.compile(r"feed\.json|jsonfeed|/feed/json/?$", re.IGNORECASE)
 # REST and oEmbed endpoints, sitemaps and other XML that WordPress and friends link to.
+# Matched against lower-cased ASCII (what safe_http_url returns): without IGNORECASE, the
+# regex engine skips every position whose character cannot start a match.
 _NOT_FEED_RE = re.compile(
     r"/wp-json/|[?&]rest_route=|oembed"
-    r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml",
-    re.IGNORECASE,
+    r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml"
 )
 _LEADING_SPACE = "\ufeff \t\r\n"
 _FEED_WORD_RE = re.compile(r"\b(?:rss|atom|feeds?|syndicat\w*)\b", re.IGNORECASE)
@@ -175,41 +177,45 @@ def find_feed_links(
     text = parse_window(text)
     page = safe_http_url(page_url)
     page_parts = urlsplit(page) if page else None
+    home = PageHome.of(page_parts)
+    page_host = home.host
     tags = parse_tags(text)
-    base = base_url(tags, page)
+    base = base_url(tags["base"], page)
     taken = {page: page} if page else {}
     twins: dict[str, list[Candidate]] = {}
     announced = [
         _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
         for link in parse_link_header(link_header)
     ]
-    links = announced + [_link_candidate(tag, base) for tag in tags if tag.name == "link"]
-    feeds = rank_candidates(links, page_parts, max_links, taken, twins)
-    anchors = [_anchor_candidate(tag, base, page_parts) for tag in tags if tag.name == "a"]
+    links = announced + [_link_candidate(tag, base) for tag in tags["link"]]
+    feeds = rank_candidates(links, home, max_links, taken, twins)
+    # Each <a> is resolved once, for the feed candidates and the blog pages alike.
+    anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
+    feed_anchors = [_anchor_candidate(tag, url, page_host) for tag, url in anchors]
     return PageLinks(
         feeds=feeds,
-        anchors=rank_candidates(anchors, page_parts, max_links, taken, twins),
-        platform=detect_platform(page_parts, _generators(tags), text),
-        refresh=meta_refresh(tags, base),
-        blog_pages=blog_pages(tags, base, page_parts),
-        canonical=next((url for tag in tags if (url := _canonical(tag, base))), None),
+        anchors=rank_candidates(feed_anchors, home, max_links, taken, twins),
+        platform=detect_platform(page_host, _generators(tags["meta"]), text),
+        refresh=meta_refresh(tags["meta"], base),
+        blog_pages=blog_pages(anchors, page_parts),
+        canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
         twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
 
 
-def _generators(tags: list[PageTag]) -> list[str]:
+def _generators(metas: list[PageTag]) -> list[str]:
     """The contents of the page's ``<meta name="generator">`` tags."""
     return [
         attribute(tag, "content")
-        for tag in tags
-        if tag.name == "meta" and attribute(tag, "name").strip().lower() == "generator"
+        for tag in metas
+        if attribute(tag, "name").strip().lower() == "generator"
     ]
 
 
-def _canonical(tag: PageTag, base: str | None) -> str | None:
-    if tag.name != "link" or "canonical" not in attribute(tag, "rel").lower().split():
+def _canonical(link: PageTag, base: str | None) -> str | None:
+    if "canonical" not in attribute(link, "rel").lower().split():
         return None
-    return safe_http_url(attribute(tag, "href"), base)
+    return safe_http_url(attribute(link, "href"), base)
 
 
 def _clean_title(value: str) -> str | None:
@@ -240,11 +246,15 @@ def _feed_link(
 
 def _target(href: str, base: str | None) -> str | None:
     """The absolute http(s) URL of ``href``, unless it is an API endpoint or a sitemap."""
-    url = safe_http_url(href, base)
+    return _unless_not_feed(safe_http_url(href, base))
+
+
+def _unless_not_feed(url: str | None) -> str | None:
+    """``url`` (from :func:`safe_http_url`) unless it is an API endpoint or a sitemap."""
     if url is None:
         return None
     parts = urlsplit(url)
-    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}") else url
+    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}".lower()) else url
 
 
 def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
@@ -266,19 +276,21 @@ def _rels(rel: str) -> set[str]:
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
-def _anchor_candidate(tag: PageTag, base: str | None, page: SplitResult | None) -> Candidate | None:
-    url = _target(attribute(tag, "href"), base)
+def _anchor_candidate(
+    tag: PageTag, href_url: str | None, page_host: str | None
+) -> Candidate | None:
+    """The anchor ``tag``, whose href resolved to ``href_url``, when it may be a feed."""
+    url = _unless_not_feed(href_url)
     if url is None:
         return None
     parts = urlsplit(url)
     type_attr = attribute(tag, "type").strip().lower()
     label = _clean_title(_anchor_label(tag))
-    local = page is not None and same_site(parts.hostname, page.hostname)
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
         _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
         or looks_like_feed_url(url)
-        or (local and _FEED_WORD_RE.search(label or "") is not None)
+        or (_FEED_WORD_RE.search(label or "") is not None and same_site(parts.hostname, page_host))
     )
     if not feed_like or is_comments_feed(parts, label):
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from .._shared.urls import safe_http_url, same_site
+from .._shared.urls import same_site
 from .rank import looks_like_feed_url, path_segments
 from .tags import PageTag, attribute
 
@@ -37,12 +37,12 @@ _MAX_LABEL_WORDS = 3  # "Read the news about our products" is not a menu entry
 _WORD_RE = re.compile(r"\w+")
 
 
-def meta_refresh(tags: list[PageTag], base: str | None) -> str | None:
+def meta_refresh(metas: list[PageTag], base: str | None) -> str | None:
     """The URL the first ``<meta http-equiv="refresh">`` moves on to within 10 seconds,
     resolved against ``base`` but not checked (a refused one is the caller's to refuse);
     None when there is none or it only reloads the page."""
-    for tag in tags:
-        if tag.name != "meta" or attribute(tag, "http-equiv").strip().lower() != "refresh":
+    for tag in metas:
+        if attribute(tag, "http-equiv").strip().lower() != "refresh":
             continue
         target = _refresh_target(attribute(tag, "content"))
         if target is None:
@@ -71,22 +71,23 @@ def _refresh_target(content: str) -> str | None:
     return rest.strip() or None
 
 
-def blog_pages(tags: list[PageTag], base: str | None, page: SplitResult | None) -> tuple[str, ...]:
+def blog_pages(
+    anchors: list[tuple[PageTag, str | None]], page: SplitResult | None
+) -> tuple[str, ...]:
     """Same-site ``<a>`` links that name a blog by path or text, in that order, each once,
-    without the page itself and feed-like links (those are feed candidates)."""
-    if page is None:
+    without the page itself and feed-like links (those are feed candidates). ``anchors``:
+    each ``<a>`` with its href resolved by :func:`safe_http_url` (None: not http(s))."""
+    if page is None or not anchors:
         return ()
     by_path: list[str] = []
     by_label: list[str] = []
     seen = {page_key(page.geturl())}
-    for tag in tags:
-        if tag.name != "a":
-            continue
-        url = safe_http_url(attribute(tag, "href"), base)
+    page_host = page.hostname
+    for tag, url in anchors:
         if url is None or page_key(url) in seen or looks_like_feed_url(url):
             continue
         parts = urlsplit(url)
-        if not same_site(parts.hostname, page.hostname):
+        if not same_site(parts.hostname, page_host):
             continue
         segments = path_segments(unquote(parts.path).lower())
         if segments and segments[-1] in BLOG_WORDS:

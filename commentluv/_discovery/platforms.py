@@ -18,18 +18,21 @@ from .rank import path_segments
 
 __all__ = ["PROFILE_RULES", "detect_platform", "guess_feed_urls", "host_platform", "profile_feed"]
 
+# A host is on the platform when "." + host ends with the suffix (the host itself or a
+# subdomain of it).
 _HOST_PLATFORMS = (
-    ("blogspot.com", "blogger"),
-    ("medium.com", "medium"),
-    ("substack.com", "substack"),
-    ("tumblr.com", "tumblr"),
-    ("wordpress.com", "wordpress"),
-    ("ghost.io", "ghost"),
-    ("wixsite.com", "wix"),
-    ("squarespace.com", "squarespace"),
-    ("micro.blog", "microblog"),
-    ("bearblog.dev", "bear"),
+    (".blogspot.com", "blogger"),
+    (".medium.com", "medium"),
+    (".substack.com", "substack"),
+    (".tumblr.com", "tumblr"),
+    (".wordpress.com", "wordpress"),
+    (".ghost.io", "ghost"),
+    (".wixsite.com", "wix"),
+    (".squarespace.com", "squarespace"),
+    (".micro.blog", "microblog"),
+    (".bearblog.dev", "bear"),
 )
+_HOST_SUFFIXES = tuple(suffix for suffix, _ in _HOST_PLATFORMS)
 _GENERATOR_PLATFORMS = (
     ("wordpress", "wordpress"),
     ("blogger", "blogger"),
@@ -73,20 +76,18 @@ _ASSET_MARKERS = (
 )
 
 
-def detect_platform(page: SplitResult | None, generators: Iterable[str], text: str) -> str | None:
+def detect_platform(host: str | None, generators: Iterable[str], text: str) -> str | None:
     """From the page's host, then its ``<meta name="generator">`` contents, then well-known
     asset hosts in its ``text``."""
-    host = page.hostname if page else None
     return host_platform(host) or _generator_platform(generators) or _asset_platform(text)
 
 
 def host_platform(host: str | None) -> str | None:
     """The platform that hosts ``host`` (a blogspot.com or medium.com subdomain), or None."""
-    host = host or ""
-    for suffix, platform in _HOST_PLATFORMS:
-        if host == suffix or host.endswith("." + suffix):
-            return platform
-    return None
+    dotted = "." + (host or "")
+    if not dotted.endswith(_HOST_SUFFIXES):  # most hosts: one test for all the platforms
+        return None
+    return next(platform for suffix, platform in _HOST_PLATFORMS if dotted.endswith(suffix))
 
 
 def _asset_platform(text: str) -> str | None:

@@ -8,7 +8,8 @@ Atom and JSON versions of one feed collapse into the best-ranked by their identi
 from __future__ import annotations
 
 import re
-from typing import Protocol, TypeVar
+from operator import itemgetter
+from typing import NamedTuple, Protocol, TypeVar
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from .._shared.urls import same_site, site_host
@@ -16,6 +17,7 @@ from .sniff import media_type
 
 __all__ = [
     "FEED_TYPES",
+    "PageHome",
     "Ranked",
     "is_comments_feed",
     "is_named_only",
@@ -61,13 +63,18 @@ _COMMENTS_WORD_STARTS = (
 _COMMENTS_WORDS_ANYWHERE = ("コメント", "评论", "評論", "댓글")
 # Words that start like one of those and name posts: a "Commentary" section is not comments.
 _NOT_COMMENTS_WORDS = ("commentar", "commentat")
+# The lookahead on the words' first letters is only there for speed: it lets the regex engine
+# leave most positions of a URL or title after one test rather than the whole pattern.
 _COMMENTS_WORD_RE = re.compile(
-    r"(?<!\w)(?!"
+    "(?=["
+    + "".join(sorted({word[0] for word in (*_COMMENTS_WORD_STARTS, *_COMMENTS_WORDS_ANYWHERE)}))
+    + r"])(?:(?<!\w)(?!"
     + "|".join(_NOT_COMMENTS_WORDS)
     + ")(?:"
     + "|".join(_COMMENTS_WORD_STARTS)
     + ")|"
-    + "|".join(_COMMENTS_WORDS_ANYWHERE),
+    + "|".join(_COMMENTS_WORDS_ANYWHERE)
+    + ")",
     re.IGNORECASE,
 )
 # Site name and feed name are joined by one of these ("Blog » Comments Feed", "Blog - Atom").
@@ -124,12 +131,17 @@ RankedT = TypeVar("RankedT", bound=Ranked)
 def looks_like_feed_url(url: str) -> bool:
     """Whether a URL is named like a feed (/feed/, .rss, ?format=rss, FeedBurner)."""
     parts = urlsplit(url)
+    if _FEED_PATH_RE.search(parts.path) or any(
+        _is_format_param(key, value) for key, value in _query_pairs(parts.query)
+    ):
+        return True
     host = parts.hostname or ""
-    return (
-        _FEED_PATH_RE.search(parts.path) is not None
-        or any(_is_format_param(key, value) for key, value in parse_qsl(parts.query))
-        or any(host == suffix or host.endswith("." + suffix) for suffix in _FEED_HOST_SUFFIXES)
-    )
+    return any(host == suffix or host.endswith("." + suffix) for suffix in _FEED_HOST_SUFFIXES)
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    # Most URLs have no query: skip the parser's setup for them.
+    return parse_qsl(query) if query else []
 
 
 def _is_format_param(key: str, value: str) -> bool:
@@ -139,7 +151,7 @@ def _is_format_param(key: str, value: str) -> bool:
 
 def rank_candidates(
     found: list[RankedT | None],
-    page: SplitResult | None,
+    home: PageHome,
     limit: int,
     taken: dict[str, str],
     twins: dict[str, list[RankedT]],
@@ -148,20 +160,21 @@ def rank_candidates(
     (and of the page, by its URL) to their URL, and is extended; a candidate with a key
     already taken is the other format of a kept feed (RSS beside Atom or JSON), recorded in
     ``twins`` under that feed's URL: a twin is only a duplicate once its feed has worked."""
-    # Each URL is split, and its topic found, once for both the rank and the identity.
+    if not found:
+        return ()  # most pages: no anchor is a feed candidate
+    # Each URL is read (split, host, section, topic) once for both the rank and the identity.
     scored = [
-        (_rank_key(candidate, parts, topic, page), position, candidate, parts, topic)
+        (_rank_key(candidate, url, home), position, candidate, url)
         for position, candidate in enumerate(found)
         if candidate is not None
-        for parts in (urlsplit(candidate.url),)
-        for topic in (_topic(parts, candidate.title),)
+        for url in (_FeedURL.of(candidate),)
     ]
-    scored.sort(key=lambda entry: entry[:2])  # document order breaks ties
+    scored.sort(key=itemgetter(0, 1))  # document order breaks ties
     kept: list[RankedT] = []
-    for _, _, candidate, parts, topic in scored:
+    for _, _, candidate, url in scored:
         if len(kept) >= limit:
             break
-        keys = _identity_keys(candidate, parts, topic)
+        keys = _identity_keys(candidate, url)
         twin_of = next((taken[key] for key in sorted(keys) if key in taken), None)
         if twin_of is None:
             taken.update(dict.fromkeys(keys, candidate.url))
@@ -173,15 +186,40 @@ def rank_candidates(
     return tuple(kept)
 
 
-def _rank_key(
-    candidate: Ranked, parts: SplitResult, topic: int, page: SplitResult | None
-) -> tuple[int, int, int, int]:
+class PageHome(NamedTuple):
+    """What ranking reads of the page, read once per page: its host and path segments
+    (None and []: no page)."""
+
+    host: str | None
+    segments: list[str]
+
+    @classmethod
+    def of(cls, page: SplitResult | None) -> PageHome:
+        return cls(page.hostname, path_segments(page.path)) if page else cls(None, [])
+
+
+class _FeedURL(NamedTuple):
+    """What ranking and identity read of a candidate's URL."""
+
+    parts: SplitResult
+    host: str | None
+    section: list[str]  # see _feed_section
+    topic: int  # _MAIN, _OFF_TOPIC or _COMMENTS, by the URL and the candidate's title
+
+    @classmethod
+    def of(cls, candidate: Ranked) -> _FeedURL:
+        parts = urlsplit(candidate.url)
+        topic = _topic(parts, candidate.title)
+        return cls(parts, parts.hostname, _feed_section(parts.path), topic)
+
+
+def _rank_key(candidate: Ranked, url: _FeedURL, home: PageHome) -> tuple[int, int, int, int]:
     """(topic, other site, only named like a feed, section): main feeds first, comments last;
     the page's own site first; then feeds covering the page's section, then the root feed."""
-    local = page is not None and same_site(parts.hostname, page.hostname)
+    local = same_site(url.host, home.host)
     named_only = is_named_only(candidate)
-    section = _section_rank(parts.path, page.path) if page is not None and local else 0
-    return (topic, 0 if local else 1, int(named_only), section)
+    section = _section_rank(url.section, home.segments) if local else 0
+    return (url.topic, 0 if local else 1, int(named_only), section)
 
 
 def is_named_only(candidate: Ranked) -> bool:
@@ -194,11 +232,10 @@ def is_named_only(candidate: Ranked) -> bool:
 def _topic(parts: SplitResult, title: str | None) -> int:
     if is_comments_feed(parts, title):
         return _COMMENTS
-    segments = {segment.lower() for segment in path_segments(parts.path)}
-    keys = {key.lower() for key, _ in parse_qsl(parts.query)}
-    if segments & _OFF_TOPIC_SEGMENTS or keys & _OFF_TOPIC_QUERY_KEYS:
+    if not _OFF_TOPIC_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
         return _OFF_TOPIC
-    return _MAIN
+    keys = {key.lower() for key, _ in _query_pairs(parts.query)}
+    return _OFF_TOPIC if keys & _OFF_TOPIC_QUERY_KEYS else _MAIN
 
 
 def is_comments_feed(parts: SplitResult, title: str | None) -> bool:
@@ -212,13 +249,12 @@ def is_comments_feed(parts: SplitResult, title: str | None) -> bool:
     return _COMMENTS_WORD_RE.search(feed_name) is not None
 
 
-def _section_rank(feed_path: str, page_path: str) -> int:
+def _section_rank(feed_section: list[str], page_segments: list[str]) -> int:
     """0: the feed covers the page's section (/blog/feed/ for /blog/); 1: the site's root
     feed; 2: some other section's feed."""
-    section = _feed_section(feed_path)
-    if not section:
+    if not feed_section:
         return 1
-    return 0 if path_segments(page_path)[: len(section)] == section else 2
+    return 0 if page_segments[: len(feed_section)] == feed_section else 2
 
 
 def _feed_section(path: str) -> list[str]:
@@ -236,17 +272,17 @@ def path_segments(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 
 
-def _identity_keys(candidate: Ranked, parts: SplitResult, topic: int) -> set[str]:
+def _identity_keys(candidate: Ranked, url: _FeedURL) -> set[str]:
     """Keys shared by every URL of one feed: the RSS and Atom (or JSON) versions of a feed
     differ only in a format word in the path or query, or in the title. Blogger gives a
     post's comments feed the blog's title, hence the topic in the title key."""
-    host = site_host(parts.hostname)
-    query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query) if not _is_format_param(k, v))
+    host = site_host(url.host)
+    query = url.parts.query and urlencode(
+        sorted((k, v) for k, v in parse_qsl(url.parts.query) if not _is_format_param(k, v))
     )
     # The URL itself too: the caller seeds ``taken`` with the page's URL.
-    keys = {f"url {host}/{'/'.join(_feed_section(parts.path))}?{query}", candidate.url}
+    keys = {f"url {host}/{'/'.join(url.section)}?{query}", candidate.url}
     title = " ".join(_TITLE_NOISE_RE.sub(" ", candidate.title or "").lower().split())
     if title:
-        keys.add(f"title {host} {topic} {title}")
+        keys.add(f"title {host} {url.topic} {title}")
     return keys

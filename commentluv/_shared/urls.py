@@ -65,13 +65,18 @@ _QUERY_SAFE = _PATH_SAFE + "?"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 # A URL that is canonical as written, the way most feed and page links come: lower-case
-# scheme and host name (labels of letters, digits and inner hyphens, the last one starting
-# with a letter: no IP address spelling), and only characters that quoting keeps as they are.
-_CANONICAL_RE = re.compile(
-    r"(https?)://((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?)"
-    r"(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*)?"
+# scheme and host name (labels of at most 63 letters, digits and inner hyphens, the last one
+# starting with a letter: no IP address spelling), and only characters that quoting keeps as
+# they are.
+_CANONICAL_TAIL = (
+    r"(/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*)?"
     r"(\?[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?(#[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?"
 )
+_CANONICAL_RE = re.compile(
+    r"(https?)://((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+    r"(?::([1-9][0-9]{0,4}))?" + _CANONICAL_TAIL
+)
+_CANONICAL_TAIL_RE = re.compile(_CANONICAL_TAIL)  # path, query and fragment
 
 
 def normalize_site_url(raw: str) -> str:
@@ -303,17 +308,24 @@ def _already_canonical(href: str, keep_fragment: bool) -> str | None:
     if match is None or len(href) > MAX_URL_LENGTH:
         return None
     scheme, host, port, path, query, fragment = match.groups()
-    if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+    if len(host) > 253:
         return None
     if port is not None:
         if int(port) > 65535:
             return None
         if int(port) != DEFAULT_PORTS[scheme]:
             host = f"{host}:{port}"
+    return f"{scheme}://{host}{_canonical_tail(path, query, fragment, keep_fragment)}"
+
+
+def _canonical_tail(
+    path: str | None, query: str | None, fragment: str | None, keep_fragment: bool
+) -> str:
+    """A canonical URL's path, query and fragment as matched by ``_CANONICAL_TAIL``."""
     # An empty query or fragment ("?", "#") is dropped, as urlunsplit drops it.
     query = query if query and query != "?" else ""
     fragment = fragment if keep_fragment and fragment and fragment != "#" else ""
-    return f"{scheme}://{host}{path or '/'}{query}{fragment}"
+    return f"{path or '/'}{query}{fragment}"
 
 
 def safe_http_url(
@@ -341,11 +353,23 @@ def _root_relative(href: str, base: str, keep_fragment: bool) -> str | None:
     path = href.partition("?")[0].partition("#")[0]
     if href[:2] == "//" or "/." in path or ";" in path:
         return None  # another host; dot segments or (urljoin's) ";params" that joining alters
+    origin = _canonical_origin(base)
+    # The origin is canonical: only the rest needs reading.
+    tail = _CANONICAL_TAIL_RE.fullmatch(href)
+    if origin is None or tail is None or len(origin) + len(href) > MAX_URL_LENGTH:
+        return None
+    path, query, fragment = tail.groups()
+    return origin + _canonical_tail(path, query, fragment, keep_fragment)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_origin(base: str) -> str | None:
+    """``scheme://host[:port]`` of ``base`` when ``base`` is canonical as written, else None.
+    Cached: every relative link of a page is resolved against the same base."""
     if _already_canonical(base, True) != base:
         return None
     origin_end = base.find("/", base.index("://") + 3)
-    origin = base if origin_end < 0 else base[:origin_end]
-    return _already_canonical(origin + href, keep_fragment)
+    return base if origin_end < 0 else base[:origin_end]
 
 
 def _resolved(href: str, base: str | None, keep_fragment: bool) -> str | None:

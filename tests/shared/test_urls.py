@@ -193,6 +193,26 @@ def test_the_fast_path_takes_typical_links_and_leaves_the_rest():
         assert _already_canonical(odd, False) is None, odd
 
 
+@pytest.mark.parametrize("label_length", [62, 63, 64, 70])
+@pytest.mark.parametrize("last", [False, True])
+def test_the_fast_path_agrees_on_long_host_labels(label_length, last):
+    label = "a" * label_length
+    host = f"x.{label}" if last else f"{label}.example"
+    url = f"https://{host}/feed/"
+    fast = _already_canonical(url, False)
+    assert fast == (url if label_length <= 63 else None)
+    assert _resolved(url, None, False) == fast
+
+
+def test_the_fast_path_agrees_on_long_host_names():
+    for length in (253, 254):
+        host = ".".join(["a" * 49] * 5)[: length - 8] + ".example"
+        url = f"https://{host}/"
+        assert len(host) == length
+        assert _already_canonical(url, False) == _resolved(url, None, False)
+        assert (_already_canonical(url, False) is None) == (length > 253)
+
+
 @settings(max_examples=1000)
 @given(
     base=st.sampled_from(
