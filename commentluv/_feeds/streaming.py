@@ -321,16 +321,16 @@ def _item_fields(  # noqa: C901, PLR0912
     permalink_guid = False
     for child in item:
         tag = child.tag
-        if not isinstance(tag, str):
-            raise Unsupported("a comment or processing instruction inside an item")
         field = fields.get(tag)
-        if len(child):  # few items have grandchildren (media:group)
-            if field is not None:
-                raise Unsupported("a field with child elements: feedparser serialises them")
-            _check_nested(child)
         if field is None:
+            if not isinstance(tag, str):
+                raise Unsupported("a comment or processing instruction inside an item")
             if _local_name(tag) in _SENSITIVE:
                 raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
+            if len(child):  # few items have grandchildren (media:group)
+                _check_nested(child)
+        elif len(child):
+            raise Unsupported("a field with child elements: feedparser serialises them")
         elif field == "atom link":
             rel, href = _atom_link(child)
             (hrefs if rel == "alternate" else related if rel == "related" else []).append(href)

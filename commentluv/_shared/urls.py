@@ -310,6 +310,13 @@ def _already_canonical(href: str, keep_fragment: bool) -> str | None:
     scheme, host, port, path, query, fragment = match.groups()
     if len(host) > 253:
         return None
+    if (
+        port is None
+        and path
+        and query != "?"
+        and (fragment is None or (keep_fragment and fragment != "#"))
+    ):
+        return href  # canonical as written, as most links are: nothing to rebuild
     if port is not None:
         if int(port) > 65535:
             return None
