@@ -108,6 +108,8 @@ class FeedReader:
         self.site_url = site_url
         self.now = aware(now or datetime.now(timezone.utc))
         self.limit = limit
+        # Dated, newest-first items read before stopping early; no early stop without a limit.
+        self._window = max(limit, MIN_WINDOW) if limit is not None else MAX_ITEMS
         self.result: list[Post] | None = None
         self.failed = False
         self.bytes_read = 0
@@ -254,31 +256,29 @@ class FeedReader:
         if parent is None or (self._item_tag == "item" and parent.tag != "channel"):
             raise Unsupported("an item outside the channel")
         atom = self._item_tag == _ATOM_ENTRY
-        title, hrefs, related, entry_id, published, updated = _item_fields(item, atom=atom)
         feed_url = self.feed_url
+        title, hrefs, related, entry_id, published, updated = _item_fields(item, feed_url, atom)
         post = entry_post(
             title,
-            [_join(feed_url, href) for href in hrefs],
+            hrefs,
             _date(published) or _date(updated),
             feed_url=feed_url,
             site_url=self.site_url,
             now=self.now,
             excerpts=None,  # feedparser's excerpt fallback is the fallback's to apply
             atom_id=entry_id,
-            related=[_join(feed_url, href) for href in related] if related else (),
+            related=related,
         )
         if post is None:
             raise Unsupported("a title without words: feedparser's excerpt fallback decides")
         if post.link == feed_url:
             raise Unsupported("a link to the feed itself: the fallback's self-link rule")
-        previous = self._posts[-1].published if self._posts else None
+        posts = self._posts
+        previous = posts[-1].published if posts else None
         if post.published is None or (previous is not None and post.published > previous):
             self._in_order = False
-        self._posts.append(post)
-        window = max(self.limit or 0, MIN_WINDOW)
-        if len(self._posts) >= MAX_ITEMS or (
-            self.limit is not None and self._in_order and len(self._posts) >= window
-        ):
+        posts.append(post)
+        if len(posts) >= MAX_ITEMS or (self._in_order and len(posts) >= self._window):
             self._finish()
 
     def _finish(self) -> None:
@@ -310,10 +310,11 @@ _FIELDS = {
 
 # One pass over an item's children (the hot loop of every feed read), flat on purpose.
 def _item_fields(  # noqa: C901, PLR0912
-    item: Any, *, atom: bool
+    item: Any, base: str, atom: bool
 ) -> tuple[str, list[str], list[str], str | None, str | None, str | None]:
     """(title, candidate links, Atom related links, Atom id, published, updated) of one
-    item, exactly as feedparser would see them, or Unsupported."""
+    item, exactly as feedparser would see them (links resolved against ``base``, the feed),
+    or Unsupported."""
     fields = _FIELDS[item.tag]
     texts: dict[str, str] = {}  # title, link, id, published, updated: each at most once
     hrefs: list[str] = []
@@ -333,7 +334,8 @@ def _item_fields(  # noqa: C901, PLR0912
             raise Unsupported("a field with child elements: feedparser serialises them")
         elif field == "atom link":
             rel, href = _atom_link(child)
-            (hrefs if rel == "alternate" else related if rel == "related" else []).append(href)
+            if rel == "alternate" or rel == "related":
+                (hrefs if rel == "alternate" else related).append(_join(base, href))
         elif field == "guid":
             permalink_guid = permalink_guid or child.get("isPermaLink", "true") == "true"
             if permalink_guid and "link" not in texts:
@@ -355,7 +357,7 @@ def _item_fields(  # noqa: C901, PLR0912
         link = texts.get("link", "").strip()
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
-        hrefs = [link]
+        hrefs = [_join(base, link)]
     entry_id = texts["id"].strip() if "id" in texts else None
     return title, hrefs, related, entry_id, texts.get("published"), texts.get("updated")
 
