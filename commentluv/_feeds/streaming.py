@@ -54,6 +54,7 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _XML_BASE_BYTES = b"xml:base"
+_EDGE = len(_XML_BASE_BYTES) - 1  # bytes kept between chunks: all of the word but one
 # decode_feed decodes these as UTF-8 too (an ASCII label on a non-ASCII body fails over to it).
 _UTF8_LABELS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
@@ -150,11 +151,11 @@ class FeedReader:
             # xml:base is spelled so wherever it is (the xml prefix is bound once and for
             # all): a search of the bytes, across chunk edges too, finds every one for less
             # than asking each element for it. One in text gives up too, which is safe.
-            if _XML_BASE_BYTES in self._edge + data[: len(_XML_BASE_BYTES)] or (
-                _XML_BASE_BYTES in data
-            ):
+            seam = self._edge + data[: len(_XML_BASE_BYTES)]
+            if _XML_BASE_BYTES in seam or _XML_BASE_BYTES in data:
                 raise Unsupported("xml:base")
-            self._edge = data[1 - len(_XML_BASE_BYTES) :]
+            # The last bytes of all fed so far: a chunk may be shorter than the word.
+            self._edge = (self._edge + data[-_EDGE:])[-_EDGE:]
             if self._parser is None:
                 data = self._start(data)
                 if self._parser is None:

@@ -253,6 +253,17 @@ def test_xml_base_cut_between_two_chunks_still_goes_to_feedparser(cut: int) -> N
     assert outcome(body, 1) == [("x", "https://b.example/a", None)]  # feedparser's answer
 
 
+def test_xml_base_trickled_a_byte_at_a_time_still_goes_to_feedparser() -> None:
+    body = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title>"
+        b"<link xml:base='https://b.example/' href='/a'/></entry></feed>"
+    )
+    feed_reader = reader()
+    for at in range(len(body)):
+        feed_reader.feed(body[at : at + 1])
+    assert feed_reader.close() is None and feed_reader.failed
+
+
 def test_odd_dates_go_through_feedparsers_date_parser() -> None:
     body = (
         b"<rss><channel><item><title>x</title><link>https://a.example/</link>"
