@@ -54,7 +54,7 @@ def count(port: int, lookups: int, *, by_function: bool) -> Counter[str]:
             client.latest(f"http://opcodes{n}.example:{port}/")
     finally:
         sys.settrace(None)
-        threading.settrace(None)  # type: ignore[arg-type]  # typeshed wants a function
+        threading.settrace(None)  # type: ignore[arg-type]
         client.close()
     return ran
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.server
 import json
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from commentluv import CommentLuv, HTTPTransport, MemoryCache
 from commentluv._discovery.webfinger import fediverse_feeds, profile_page, webfinger_url
 from tests.support.documents import one_post_atom, one_post_rss
+from tests.support.tls import self_signed_certificate
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
@@ -194,13 +194,7 @@ class _Hosts(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def tls_hosts(tmp_path: Path) -> Iterator[Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=example.com",
-         "-addext", "subjectAltName=DNS:example.com,DNS:social.example.com"],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
+    cert, key = self_signed_certificate(tmp_path, "example.com", "social.example.com")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     try:  # a handle's site is https on port 443: the server must be there

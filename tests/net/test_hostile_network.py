@@ -37,6 +37,7 @@ from commentluv.errors import (
     ResponseTooLarge,
 )
 from tests.support.loopback import Route
+from tests.support.tls import self_signed_certificate
 
 MiB = 1024 * 1024
 
@@ -244,15 +245,7 @@ class _TLSSite:
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for blog.example, made now (nothing trusts it by default)."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=blog.example",
-         "-addext", "subjectAltName=DNS:blog.example"],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"), "blog.example")
 
 
 @pytest.fixture
