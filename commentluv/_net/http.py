@@ -22,7 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 import certifi
 import h11
@@ -30,7 +30,7 @@ import h11
 from .._shared.urls import DEFAULT_PORTS
 from ..errors import CommentLuvError, FetchError, FetchTimeout, InvalidURL, ResponseTooLarge
 from .deadline import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Deadline
-from .policy import AddressPolicy
+from .policy import INVALID_PORT, AddressPolicy, url_parts
 from .resolve import Resolver, ResolverThreads, resolve, system_resolver
 from .transport import CHUNK_SIZE, Request, TransportResponse
 from .wire import (
@@ -205,10 +205,9 @@ def _system_store() -> ssl.SSLContext | None:
     return context
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     """Where a URL's request goes: scheme, host (as the policy read it), port, the Host
-    field and the request target."""
+    field and the request target. (A tuple: one is built per request.)"""
 
     scheme: str
     host: str
@@ -218,20 +217,14 @@ class _Target:
 
     @classmethod
     def of(cls, url: str) -> _Target:
-        parts = urlsplit(url)
-        scheme, host = parts.scheme.lower(), parts.hostname
-        try:
-            port = parts.port
-        except ValueError:
-            port = -1
-        if scheme not in DEFAULT_PORTS or not host or port == -1:
+        # The split the policy's check of this URL made (cached): read once, checked twice.
+        scheme, _, host, port, path, query = url_parts(url)
+        if scheme not in DEFAULT_PORTS or not host or port == INVALID_PORT:
             raise InvalidURL("not an http(s) URL with a host and a valid port", url=url)
         default = DEFAULT_PORTS[scheme]
         shown = f"[{host}]" if ":" in host else host
         host_field = shown if port in (None, default) else f"{shown}:{port}"
-        return cls(
-            scheme, host, port or default, host_field, request_target(parts.path, parts.query)
-        )
+        return cls(scheme, host, port or default, host_field, request_target(path, query))
 
 
 # Sent with every request: only what wire.ACCEPTED_ENCODINGS can decode.

@@ -7,15 +7,24 @@ is the one it connects to.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .._shared.urls import DEFAULT_PORTS, canonical_host
 from ..errors import BlockedURL, InvalidURL
 
-__all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
+__all__ = [
+    "DEFAULT_ALLOWED_PORTS",
+    "INVALID_PORT",
+    "AddressPolicy",
+    "URLParts",
+    "is_public_address",
+    "url_parts",
+]
 
 DEFAULT_ALLOWED_PORTS = frozenset({80, 443, 8080, 8443})
 
@@ -64,6 +73,38 @@ _REFUSED_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".home
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+INVALID_PORT = -1
+""":attr:`URLParts.port` of a URL whose port is not a number from 0 to 65535."""
+
+
+class URLParts(NamedTuple):
+    """A URL as urllib reads it: scheme (lower-case), netloc, host (urllib's ``hostname``,
+    lower-case, no brackets; None for none), port (None for none; :data:`INVALID_PORT`),
+    path and query."""
+
+    scheme: str
+    netloc: str
+    host: str | None
+    port: int | None
+    path: str
+    query: str
+
+
+@functools.lru_cache(maxsize=512)
+def url_parts(url: str) -> URLParts:
+    """``url`` split once for the policy's check of it and the transport's request for it
+    (both read it here, so the host checked is the host connected to): reading its host and
+    port costs urllib more than the split itself. Raises ValueError as urlsplit does."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = INVALID_PORT
+    return URLParts(
+        parts.scheme.lower(), parts.netloc, parts.hostname, port, parts.path, parts.query
+    )
 
 
 def is_public_address(address: str | Address) -> bool:
@@ -135,15 +176,17 @@ class AddressPolicy:
         """Refuse a URL whose scheme, credentials, literal address, well-known internal name
         or port is not allowed. Raises :class:`InvalidURL` for a URL that is not plain http(s)
         and :class:`BlockedURL` for a refused target. Names are checked again once resolved."""
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
+        parts = url_parts(url)
+        scheme = parts.scheme
         if scheme not in ("http", "https"):
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})", url=url)
         if "@" in parts.netloc:  # a user name or password (the "@" sets them apart)
             raise InvalidURL("URLs with a user name or password are not accepted", url=url)
         # The host before the port: for a refused address, allowing its port would not help,
         # so the message names what would.
-        self._check_host(canonical_host(parts.hostname or ""), url=url)
+        self._check_host(canonical_host(parts.host or ""), url=url)
+        if parts.port == INVALID_PORT:
+            raise InvalidURL("not an http(s) URL with a valid port", url=url)
         if not self.allow_private_hosts:
             default_port = DEFAULT_PORTS[scheme]
             port = parts.port or default_port

@@ -88,6 +88,15 @@ def test_allow_private_hosts_lifts_address_and_port_rules():
         relaxed.check_url("file:///etc/passwd")
 
 
+@pytest.mark.parametrize("url", ["http://example.com:99999/", "http://example.com:8x/"])
+def test_a_port_that_is_not_a_port_is_an_invalid_url_under_every_policy(url):
+    # The policy and the transport share one reading of the URL (url_parts): the policy
+    # refuses what the transport could not connect to, as InvalidURL (a ValueError too).
+    for policy in (STRICT, AddressPolicy(allow_private_hosts=True)):
+        with pytest.raises(InvalidURL):
+            policy.check_url(url)
+
+
 def test_refusals_say_which_option_allows_the_target():
     strict = AddressPolicy()
     # A public host on another port: allowed_ports= opens it (the library's only; the CLI
