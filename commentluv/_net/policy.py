@@ -28,9 +28,31 @@ __all__ = [
 
 DEFAULT_ALLOWED_PORTS = frozenset({80, 443, 8080, 8443})
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class _Networks:
+    """A set of networks, kept by family: an address is only ever in its own family's ones
+    (asking each network its ``version`` cost a Python call apiece)."""
+
+    __slots__ = ("_v4", "_v6")
+
+    def __init__(self, networks: Iterable[Network]) -> None:
+        networks = tuple(networks)
+        self._v4 = tuple(net for net in networks if isinstance(net, ipaddress.IPv4Network))
+        self._v6 = tuple(net for net in networks if isinstance(net, ipaddress.IPv6Network))
+
+    def __contains__(self, ip: Address) -> bool:
+        for net in self._v4 if isinstance(ip, ipaddress.IPv4Address) else self._v6:
+            if ip in net:
+                return True
+        return False
+
+
 # Ranges refused even where ``ipaddress`` calls them global, and wrappers that embed an IPv4
 # address (NAT64, 6to4, Teredo, IPv4-compatible) whose inner address could be anything.
-_REFUSED_NETWORKS = tuple(
+_REFUSED_NETWORKS = _Networks(
     ipaddress.ip_network(net)
     for net in (
         "0.0.0.0/8",
@@ -55,7 +77,7 @@ _REFUSED_NETWORKS = tuple(
 # Never reachable through allow_private_hosts alone, only when named in allowed_networks:
 # link-local ranges (where cloud metadata services live) and the metadata addresses
 # themselves (EC2's IPv6 one, Alibaba's, Azure's, Oracle's).
-_NAMED_ONLY_NETWORKS = tuple(
+_NAMED_ONLY_NETWORKS = _Networks(
     ipaddress.ip_network(net)
     for net in (
         "169.254.0.0/16",
@@ -70,9 +92,6 @@ _NAMED_ONLY_NETWORKS = tuple(
 # Names that are always internal, whatever a resolver answers for them.
 _REFUSED_NAMES = ("localhost", "metadata.google.internal", "metadata")
 _REFUSED_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".home.arpa")
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 INVALID_PORT = -1
@@ -112,7 +131,7 @@ def is_public_address(address: str | Address) -> bool:
     ip = _unwrapped(ipaddress.ip_address(address) if isinstance(address, str) else address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
         return False
-    if any(ip in net for net in _REFUSED_NETWORKS if net.version == ip.version):
+    if ip in _REFUSED_NETWORKS:
         return False
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
@@ -122,10 +141,6 @@ def _unwrapped(ip: Address) -> Address:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
-
-
-def _in(ip: Address, networks: Iterable[Network]) -> bool:
-    return any(ip in net for net in networks if net.version == ip.version)
 
 
 # What a refusal message tells the developer to change, when that is the way to allow it.
@@ -171,6 +186,17 @@ class AddressPolicy:
             raise ValueError(f"allowed_networks must be CIDRs such as 10.0.0.0/8: {exc}") from None
         object.__setattr__(self, "allowed_networks", networks)
         object.__setattr__(self, "allowed_ports", frozenset(self.allowed_ports))
+
+    def __hash__(self) -> int:  # the idle connections' key hashes it on every request
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash((self.allow_private_hosts, self.allowed_ports, self.allowed_networks))
+
+    @functools.cached_property
+    def _allowed(self) -> _Networks:
+        return _Networks(self.allowed_networks)
 
     def check_url(self, url: str) -> None:
         """Refuse a URL whose scheme, credentials, literal address, well-known internal name
@@ -221,9 +247,9 @@ class AddressPolicy:
 
     def _check(self, ip: Address, *, url: str | None, shown: str) -> None:
         ip = _unwrapped(ip)
-        if _in(ip, self.allowed_networks):
+        if ip in self._allowed:
             return
-        if _in(ip, _NAMED_ONLY_NETWORKS):
+        if ip in _NAMED_ONLY_NETWORKS:
             raise BlockedURL(f"{_describe(shown)}: {_NAMED_ONLY_HINT}", url=url)
         if self.allow_private_hosts or is_public_address(ip):
             return
