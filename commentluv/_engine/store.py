@@ -77,12 +77,14 @@ class SiteEntry:
         fresh_until: float,
     ) -> SiteEntry:
         records = tuple(
-            {
-                "title": post.title,
-                "link": post.link,
-                "published": post.published.isoformat() if post.published else None,
-            }
-            for post in posts
+            [  # a list built, then frozen: cheaper than a generator resumed for each post
+                {
+                    "title": post.title,
+                    "link": post.link,
+                    "published": post.published.isoformat() if post.published else None,
+                }
+                for post in posts
+            ]
         )
         source: PostSource = posts[0].source if posts else "feed"
         return cls(
@@ -125,7 +127,7 @@ class SiteEntry:
             "format": FORMAT,
             "feed_url": self.feed_url,
             "source": self.source,
-            "posts": [dict(record) for record in self.post_records],
+            "posts": list(map(dict, self.post_records)),  # copies, made without a Python loop
             "etag": self.etag,
             "last_modified": self.last_modified,
             "fresh_until": self.fresh_until,
