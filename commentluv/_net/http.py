@@ -12,6 +12,7 @@ more off the wire than the caller's cap allows.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import select
@@ -21,7 +22,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import certifi
@@ -237,9 +237,7 @@ def _message(target: _Target, headers: Mapping[str, str], url: str) -> h11.Reque
     must never smuggle a field to another."""
     fields = {"Host": target.host_field, **_HEADERS, **headers}
     try:
-        encoded = [
-            (name.encode("ascii"), value.encode("latin-1")) for name, value in fields.items()
-        ]
+        encoded = list(map(_encoded_field, fields.keys(), fields.values()))
         return h11.Request(method="GET", target=target.path, headers=encoded)
     except UnicodeEncodeError:
         raise FetchError("refusing to send a header field that is not Latin-1", url=url) from None
@@ -247,10 +245,16 @@ def _message(target: _Target, headers: Mapping[str, str], url: str) -> h11.Reque
         raise FetchError(f"refusing to send the header field: {exc}", url=url) from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Head:
+@functools.lru_cache(maxsize=256)
+def _encoded_field(name: str, value: str) -> tuple[bytes, bytes]:
+    # Cached: most fields (the user agent, Accept, Accept-Encoding) are the same on every
+    # request, and the page's Host again on the feed's.
+    return name.encode("ascii"), value.encode("latin-1")
+
+
+class _Head(NamedTuple):
     """A final response's status, reason and fields (lower-case names, as h11 gives them;
-    repeated fields joined with ", ", RFC 9110 section 5.3)."""
+    repeated fields joined with ", ", RFC 9110 section 5.3). (A tuple: one per response.)"""
 
     status: int
     reason: str
