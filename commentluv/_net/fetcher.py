@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .._shared.urls import safe_http_url
 from ..errors import (
@@ -33,18 +33,18 @@ _VALIDATORS = frozenset({"If-None-Match", "If-Modified-Since"})
 NOT_FOUND_STATUSES = frozenset({404, 410})
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     """A fetched document: final URL after redirects, status, headers (lower-case keys) and
     the decoded body (empty for 304; cut short when ``complete`` is False). ``redirects``
-    are the URLs that redirected here, so ``len(redirects) + 1`` requests were sent."""
+    are the URLs that redirected here, so ``len(redirects) + 1`` requests were sent.
+    (Immutable as a tuple: one is built per request, a frozen dataclass cost more.)"""
 
     url: str
     status: int
     headers: Mapping[str, str]
     body: bytes
     complete: bool = True
-    redirects: tuple[str, ...] = field(default=())
+    redirects: tuple[str, ...] = ()
 
 
 StopReading = Callable[[str, bytearray, Mapping[str, str]], bool]
