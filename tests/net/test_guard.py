@@ -1,6 +1,10 @@
-import pytest
+from ipaddress import ip_network
 
-from commentluv._net.policy import AddressPolicy, is_public_address
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commentluv._net.policy import AddressPolicy, _Networks, is_public_address
 from commentluv.errors import BlockedURL, InvalidURL
 
 STRICT = AddressPolicy()
@@ -125,3 +129,28 @@ def test_refusals_say_which_option_allows_the_target():
     with pytest.raises(BlockedURL) as caught:
         strict.check_address("10.0.0.1")
     assert "allow_private_hosts=True" in caught.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
+    network=st.one_of(
+        st.ip_addresses(v=4).flatmap(
+            lambda ip: st.integers(0, 32).map(lambda bits: ip_network(f"{ip}/{bits}", strict=False))
+        ),
+        st.ip_addresses(v=6).flatmap(
+            lambda ip: st.integers(0, 128).map(
+                lambda bits: ip_network(f"{ip}/{bits}", strict=False)
+            )
+        ),
+    ),
+)
+def test_the_policys_network_sets_agree_with_ipaddress(address, network):
+    # _Networks tests membership on integers (one Python call per check, not per network).
+    assert (address in _Networks([network])) == (address in network)
+    assert (address in _Networks([network, *REFUSED])) == any(
+        address in net for net in (network, *REFUSED)
+    )
+
+
+REFUSED = [ip_network("10.0.0.0/8"), ip_network("fe80::/10"), ip_network("192.0.0.192/32")]
