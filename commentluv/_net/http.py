@@ -314,12 +314,12 @@ class _Connection:
         raise MalformedResponse(f"more than {_MAX_INTERIM_RESPONSES} informational responses")
 
     def _checked_fields(self, response: h11.Response) -> dict[str, str]:
-        fields = response.headers
+        # raw_items(): a list, where iterating (or measuring) h11's Headers calls its methods.
+        fields = response.headers.raw_items()
         if len(fields) > MAX_FIELD_LINES:
             raise MalformedResponse(f"more than {MAX_FIELD_LINES} header fields")
         headers: dict[str, str] = {}
-        # raw_items(): a list, where iterating h11's Headers calls a method per field.
-        for raw_name, raw_value in fields.raw_items():
+        for raw_name, raw_value in fields:
             name, value = raw_name.lower().decode("latin-1"), raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         # Both framings at once is how responses are smuggled: h11 reads the chunks (RFC
