@@ -215,6 +215,8 @@ class SiteStore:
     def read(self, site: str) -> Entry | None:
         key = self.key(site)
         value = self.cache.get(key)
+        if value is None:  # a miss: every cold lookup reads one, twice
+            return None
         memo = self._memo.get(key)
         if memo is not None and memo[0] is value:
             return memo[1]
