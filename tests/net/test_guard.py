@@ -154,3 +154,17 @@ def test_the_policys_network_sets_agree_with_ipaddress(address, network):
 
 
 REFUSED = [ip_network("10.0.0.0/8"), ip_network("fe80::/10"), ip_network("192.0.0.192/32")]
+
+
+def test_equal_policies_hash_alike_and_unequal_ones_are_told_apart():
+    # The idle connections are kept per policy (a dict key): the hash is computed once.
+    one = AddressPolicy(allowed_networks=frozenset({"10.0.0.0/8"}))
+    same = AddressPolicy(allowed_networks=frozenset({ip_network("10.0.0.0/8")}))
+    assert one == same and hash(one) == hash(same)
+    pools = {
+        one: "kept",
+        AddressPolicy(): "strict",
+        AddressPolicy(allow_private_hosts=True): "open",
+    }
+    assert pools[same] == "kept"
+    assert len(pools) == 3
