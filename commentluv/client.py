@@ -10,16 +10,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._engine.queue import RefreshQueue
 from ._engine.refresh import BackgroundRefreshes
 from ._engine.singleflight import SingleFlight
-from ._engine.store import FailedEntry, SiteEntry, SiteStore
+from ._engine.store import UNLOCKED, FailedEntry, SiteEntry, SiteStore
 from ._net.deadline import Deadline
 from ._net.network import Network, NetworkOptions
 from ._shared.text import counted
@@ -364,7 +362,10 @@ class CommentLuv:
             )
         except CommentLuvError as exc:  # the wait for another thread's fetch timed out
             return LookupResult((), exc, cached=False)
-        return result if limit is None else replace(result, posts=result.posts[:limit])
+        if limit is None or len(result.posts) <= limit:
+            return result
+        # Not dataclasses.replace(): it costs each lookup more than the result's own __init__.
+        return LookupResult(result.posts[:limit], result.error, result.cached, result.fresh_until)
 
     def _from_cache(self, site: str, limit: int | None) -> LookupResult | None:
         entry = self._store.read(site)
@@ -389,38 +390,39 @@ class CommentLuv:
         self._behind.refresh(site)
         return True
 
-    @contextmanager
-    def _running_lookup(self, deadline: Deadline) -> Iterator[None]:
-        with self._running_lock:
-            self._running.add(deadline)
-        try:
-            yield
-        finally:
-            with self._running_lock:
-                self._running.discard(deadline)
-
     def _fetch(self, site: str, seconds: float, *, force: bool) -> LookupResult:
-        with self._network.deadline(seconds) as deadline, self._running_lookup(deadline):
-            lock = (
-                nullcontext(False)
-                if force
-                else self._store.fetch_lock(
-                    site, wait=deadline.remaining() / 2, hold=self.timeouts.total + 1
-                )
+        with self._network.deadline(seconds) as deadline:
+            # Registered for cancel_lookups() (inline: a generator context manager here cost
+            # more bytecodes than the registration itself).
+            with self._running_lock:
+                self._running.add(deadline)
+            try:
+                return self._fetch_within(site, deadline, force=force)
+            finally:
+                with self._running_lock:
+                    self._running.discard(deadline)
+
+    def _fetch_within(self, site: str, deadline: Deadline, *, force: bool) -> LookupResult:
+        lock = (
+            UNLOCKED
+            if force
+            else self._store.fetch_lock(
+                site, wait=deadline.remaining() / 2, hold=self.timeouts.total + 1
             )
-            with lock:
-                entry = self._store.read(site)
-                if not force and entry is not None and self._store.is_fresh(entry):
-                    # Another thread or process has just fetched it.
-                    if isinstance(entry, FailedEntry):
-                        return LookupResult((), entry.to_error(site), cached=True)
-                    return _entry_result(entry, None, cached=True)
-                known = entry if isinstance(entry, SiteEntry) else None
-                try:
-                    posts, fresh_until = self._refetch(site, known, deadline)
-                except CommentLuvError as exc:
-                    return LookupResult((), exc, cached=False)
-                return LookupResult(tuple(posts), None, cached=False, fresh_until=fresh_until)
+        )
+        with lock:
+            entry = self._store.read(site)
+            if not force and entry is not None and self._store.is_fresh(entry):
+                # Another thread or process has just fetched it.
+                if isinstance(entry, FailedEntry):
+                    return LookupResult((), entry.to_error(site), cached=True)
+                return _entry_result(entry, None, cached=True)
+            known = entry if isinstance(entry, SiteEntry) else None
+            try:
+                posts, fresh_until = self._refetch(site, known, deadline)
+            except CommentLuvError as exc:
+                return LookupResult((), exc, cached=False)
+            return LookupResult(tuple(posts), None, cached=False, fresh_until=fresh_until)
 
     def _refetch(
         self, site: str, known: SiteEntry | None, deadline: Deadline

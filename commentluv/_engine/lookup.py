@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .._discovery import HeadScanner
 from .._discovery.finder import MAX_REQUESTS, Document, find_feed
@@ -40,10 +41,10 @@ class KnownFeed:
     last_modified: str | None
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(NamedTuple):
     """What the network said: the feed and its posts, or that the known feed is unchanged
-    (``not_modified``, no posts). ``requests`` counts every request sent, redirects too."""
+    (``not_modified``, no posts). ``requests`` counts every request sent, redirects too.
+    (Immutable as a tuple: one per lookup, a frozen dataclass cost more.)"""
 
     feed_url: str
     posts: list[Post]

@@ -21,7 +21,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -32,7 +32,7 @@ from ..errors import CommentLuvError, error_from_dict
 from ..models import POST_SOURCES, Post, PostSource
 from .queue import RefreshQueue
 
-__all__ = ["FORMAT", "FailedEntry", "SiteEntry", "SiteStore"]
+__all__ = ["FORMAT", "UNLOCKED", "FailedEntry", "SiteEntry", "SiteStore"]
 
 logger = logging.getLogger("commentluv")
 
@@ -43,6 +43,8 @@ MAX_VALIDATOR_LENGTH = 256
 _LOCK_POLL = 0.05
 # Decoded entries kept for values a cache hands back unchanged (the memory cache does).
 _MEMO_SIZE = 256
+# What a fetch holds when no lock is shared (stateless, so one serves every lookup).
+UNLOCKED: AbstractContextManager[bool] = nullcontext(False)
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,14 @@ class SiteEntry:
         fresh_until: float,
     ) -> SiteEntry:
         records = tuple(
-            {
-                "title": post.title,
-                "link": post.link,
-                "published": post.published.isoformat() if post.published else None,
-            }
-            for post in posts
+            [  # a list built, then frozen: cheaper than a generator resumed for each post
+                {
+                    "title": post.title,
+                    "link": post.link,
+                    "published": post.published.isoformat() if post.published else None,
+                }
+                for post in posts
+            ]
         )
         source: PostSource = posts[0].source if posts else "feed"
         return cls(
@@ -123,7 +127,7 @@ class SiteEntry:
             "format": FORMAT,
             "feed_url": self.feed_url,
             "source": self.source,
-            "posts": [dict(record) for record in self.post_records],
+            "posts": list(map(dict, self.post_records)),  # copies, made without a Python loop
             "etag": self.etag,
             "last_modified": self.last_modified,
             "fresh_until": self.fresh_until,
@@ -211,6 +215,8 @@ class SiteStore:
     def read(self, site: str) -> Entry | None:
         key = self.key(site)
         value = self.cache.get(key)
+        if value is None:  # a miss: every cold lookup reads one, twice
+            return None
         memo = self._memo.get(key)
         if memo is not None and memo[0] is value:
             return memo[1]
@@ -273,8 +279,7 @@ class SiteStore:
         if self.queue is not None:
             self.queue.written(site, fresh_until)
 
-    @contextmanager
-    def fetch_lock(self, site: str, *, wait: float, hold: float) -> Iterator[bool]:
+    def fetch_lock(self, site: str, *, wait: float, hold: float) -> AbstractContextManager[bool]:
         """Hold the shared backend's short lock on fetching ``site`` (True when taken).
 
         While another process holds it, wait up to ``wait`` seconds for that process's result,
@@ -282,11 +287,16 @@ class SiteStore:
         abandoned lock blocks others. Backends without ``add`` have no lock: always False.
         """
         if self._add is None:
-            yield False
-            return
+            return UNLOCKED  # every lookup without a shared cache: no generator to run
+        return self._locked(self._add, site, wait=wait, hold=hold)
+
+    @contextmanager
+    def _locked(
+        self, add: Callable[[str, str, float], bool], site: str, *, wait: float, hold: float
+    ) -> Iterator[bool]:
         key, token = self.lock_key(site), os.urandom(16).hex()
         give_up = time.monotonic() + wait
-        while not self._add(key, token, hold):
+        while not add(key, token, hold):
             if self.is_fresh(self.read(site)) or time.monotonic() >= give_up:
                 yield False
                 return

@@ -55,7 +55,8 @@ class Deadline:
 
     @property
     def expired(self) -> bool:
-        return self._expired or self.remaining() <= 0
+        # The clock read here, not through remaining(): checked before every request and read.
+        return self._expired or self._clock() >= self.expires_at
 
     @property
     def cancelled(self) -> bool:
@@ -76,7 +77,7 @@ class Deadline:
         """Shut ``sock`` down when the deadline passes (at once if it already has, or if the
         deadline is closed: a socket opened after its lookup ended is a bug, refused here)."""
         with self._lock:
-            live = not self._expired and not self._closed and self.remaining() > 0
+            live = not self._closed and not self.expired
             first = live and not self._scheduled
             if live:
                 self._sockets.add(sock)

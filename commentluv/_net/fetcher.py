@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .._shared.urls import safe_http_url
 from ..errors import (
@@ -33,18 +33,18 @@ _VALIDATORS = frozenset({"If-None-Match", "If-Modified-Since"})
 NOT_FOUND_STATUSES = frozenset({404, 410})
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     """A fetched document: final URL after redirects, status, headers (lower-case keys) and
     the decoded body (empty for 304; cut short when ``complete`` is False). ``redirects``
-    are the URLs that redirected here, so ``len(redirects) + 1`` requests were sent."""
+    are the URLs that redirected here, so ``len(redirects) + 1`` requests were sent.
+    (Immutable as a tuple: one is built per request, a frozen dataclass cost more.)"""
 
     url: str
     status: int
     headers: Mapping[str, str]
     body: bytes
     complete: bool = True
-    redirects: tuple[str, ...] = field(default=())
+    redirects: tuple[str, ...] = ()
 
 
 StopReading = Callable[[str, bytearray, Mapping[str, str]], bool]
@@ -77,7 +77,7 @@ class Fetcher:
         *,
         deadline: Deadline,
         max_bytes: int,
-        accept: str = "*/*",
+        accept: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
         truncate: bool = False,
@@ -92,11 +92,14 @@ class Fetcher:
         ``read_error_body``: those come back as a response with their body (an error page
         may still link the site's feeds). With ``truncate`` a body over ``max_bytes`` is cut
         (``complete=False``) instead of refused; ``stop`` may end the read early.
-        ``etag``/``last_modified`` make the request conditional (304 answers come back with
-        an empty body). ``on_send`` is called with each URL just before it is requested
-        (redirect hops too), and may raise to send nothing more.
+        ``accept`` is the Accept field (none is sent without it). ``etag``/``last_modified``
+        make the request conditional (304 answers come back with an empty body).
+        ``on_send`` is called with each URL just before it is requested (redirect hops
+        too), and may raise to send nothing more.
         """
-        headers = {"User-Agent": self.user_agent, "Accept": accept}
+        headers = {"User-Agent": self.user_agent}
+        if accept:  # none means any type (RFC 9110): "*/*" would say nothing
+            headers["Accept"] = accept
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

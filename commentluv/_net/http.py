@@ -12,6 +12,7 @@ more off the wire than the caller's cap allows.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import select
@@ -21,8 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import NamedTuple
 
 import certifi
 import h11
@@ -30,7 +30,7 @@ import h11
 from .._shared.urls import DEFAULT_PORTS
 from ..errors import CommentLuvError, FetchError, FetchTimeout, InvalidURL, ResponseTooLarge
 from .deadline import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, Deadline
-from .policy import AddressPolicy
+from .policy import INVALID_PORT, AddressPolicy, url_parts
 from .resolve import Resolver, ResolverThreads, resolve, system_resolver
 from .transport import CHUNK_SIZE, Request, TransportResponse
 from .wire import (
@@ -205,10 +205,9 @@ def _system_store() -> ssl.SSLContext | None:
     return context
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     """Where a URL's request goes: scheme, host (as the policy read it), port, the Host
-    field and the request target."""
+    field and the request target. (A tuple: one is built per request.)"""
 
     scheme: str
     host: str
@@ -218,20 +217,14 @@ class _Target:
 
     @classmethod
     def of(cls, url: str) -> _Target:
-        parts = urlsplit(url)
-        scheme, host = parts.scheme.lower(), parts.hostname
-        try:
-            port = parts.port
-        except ValueError:
-            port = -1
-        if scheme not in DEFAULT_PORTS or not host or port == -1:
+        # The split the policy's check of this URL made (cached): read once, checked twice.
+        scheme, _, host, port, path, query = url_parts(url)
+        if scheme not in DEFAULT_PORTS or not host or port == INVALID_PORT:
             raise InvalidURL("not an http(s) URL with a host and a valid port", url=url)
         default = DEFAULT_PORTS[scheme]
         shown = f"[{host}]" if ":" in host else host
         host_field = shown if port in (None, default) else f"{shown}:{port}"
-        return cls(
-            scheme, host, port or default, host_field, request_target(parts.path, parts.query)
-        )
+        return cls(scheme, host, port or default, host_field, request_target(path, query))
 
 
 # Sent with every request: only what wire.ACCEPTED_ENCODINGS can decode.
@@ -244,9 +237,7 @@ def _message(target: _Target, headers: Mapping[str, str], url: str) -> h11.Reque
     must never smuggle a field to another."""
     fields = {"Host": target.host_field, **_HEADERS, **headers}
     try:
-        encoded = [
-            (name.encode("ascii"), value.encode("latin-1")) for name, value in fields.items()
-        ]
+        encoded = list(map(_encoded_field, fields.keys(), fields.values()))
         return h11.Request(method="GET", target=target.path, headers=encoded)
     except UnicodeEncodeError:
         raise FetchError("refusing to send a header field that is not Latin-1", url=url) from None
@@ -254,10 +245,16 @@ def _message(target: _Target, headers: Mapping[str, str], url: str) -> h11.Reque
         raise FetchError(f"refusing to send the header field: {exc}", url=url) from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Head:
+@functools.lru_cache(maxsize=256)
+def _encoded_field(name: str, value: str) -> tuple[bytes, bytes]:
+    # Cached: most fields (the user agent, Accept, Accept-Encoding) are the same on every
+    # request, and the page's Host again on the feed's.
+    return name.encode("ascii"), value.encode("latin-1")
+
+
+class _Head(NamedTuple):
     """A final response's status, reason and fields (lower-case names, as h11 gives them;
-    repeated fields joined with ", ", RFC 9110 section 5.3)."""
+    repeated fields joined with ", ", RFC 9110 section 5.3). (A tuple: one per response.)"""
 
     status: int
     reason: str
@@ -317,12 +314,12 @@ class _Connection:
         raise MalformedResponse(f"more than {_MAX_INTERIM_RESPONSES} informational responses")
 
     def _checked_fields(self, response: h11.Response) -> dict[str, str]:
-        fields = response.headers
+        # raw_items(): a list, where iterating (or measuring) h11's Headers calls its methods.
+        fields = response.headers.raw_items()
         if len(fields) > MAX_FIELD_LINES:
             raise MalformedResponse(f"more than {MAX_FIELD_LINES} header fields")
         headers: dict[str, str] = {}
-        # raw_items(): a list, where iterating h11's Headers calls a method per field.
-        for raw_name, raw_value in fields.raw_items():
+        for raw_name, raw_value in fields:
             name, value = raw_name.lower().decode("latin-1"), raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         # Both framings at once is how responses are smuggled: h11 reads the chunks (RFC
@@ -361,16 +358,16 @@ class _Connection:
         """Ready for the next request: both sides DONE, the next cycle started, no byte
         received that no request asked for, and the server has not closed its side (h11
         calls a close-delimited HTTP/1.1 body DONE)."""
-        if self.closing or self.h11.our_state is not h11.DONE:
-            return False
-        if self.h11.their_state is not h11.DONE:
+        if self.closing:
             return False
         unread, closed = self.h11.trailing_data
         if unread or closed:  # bytes nobody asked for, or a body that ended with the close
             return False
         try:
+            # h11 refuses unless both sides are DONE (its documented rule; a side that must
+            # close never is): reading each side's state first cost two more calls.
             self.h11.start_next_cycle()
-        except h11.LocalProtocolError:  # the server said it closes (or spoke HTTP/1.0)
+        except h11.LocalProtocolError:  # not DONE, the server said it closes, or HTTP/1.0
             return False
         return True
 

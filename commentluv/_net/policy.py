@@ -7,21 +7,54 @@ is the one it connects to.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .._shared.urls import DEFAULT_PORTS, canonical_host
 from ..errors import BlockedURL, InvalidURL
 
-__all__ = ["DEFAULT_ALLOWED_PORTS", "AddressPolicy", "is_public_address"]
+__all__ = [
+    "DEFAULT_ALLOWED_PORTS",
+    "INVALID_PORT",
+    "AddressPolicy",
+    "URLParts",
+    "is_public_address",
+    "url_parts",
+]
 
 DEFAULT_ALLOWED_PORTS = frozenset({80, 443, 8080, 8443})
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class _Networks:
+    """A set of networks, kept by family as (netmask, network address) integers: an address
+    is only ever in its own family's ones, and the test is ipaddress's own (the address's
+    bits under the mask are the network's), without a Python call per network."""
+
+    __slots__ = ("_v4", "_v6")
+
+    def __init__(self, networks: Iterable[Network]) -> None:
+        masks = [(net, (int(net.netmask), int(net.network_address))) for net in networks]
+        self._v4 = tuple(bits for net, bits in masks if isinstance(net, ipaddress.IPv4Network))
+        self._v6 = tuple(bits for net, bits in masks if isinstance(net, ipaddress.IPv6Network))
+
+    def __contains__(self, ip: Address) -> bool:
+        value = int(ip)
+        for mask, network in self._v4 if isinstance(ip, ipaddress.IPv4Address) else self._v6:
+            if value & mask == network:
+                return True
+        return False
+
+
 # Ranges refused even where ``ipaddress`` calls them global, and wrappers that embed an IPv4
 # address (NAT64, 6to4, Teredo, IPv4-compatible) whose inner address could be anything.
-_REFUSED_NETWORKS = tuple(
+_REFUSED_NETWORKS = _Networks(
     ipaddress.ip_network(net)
     for net in (
         "0.0.0.0/8",
@@ -46,7 +79,7 @@ _REFUSED_NETWORKS = tuple(
 # Never reachable through allow_private_hosts alone, only when named in allowed_networks:
 # link-local ranges (where cloud metadata services live) and the metadata addresses
 # themselves (EC2's IPv6 one, Alibaba's, Azure's, Oracle's).
-_NAMED_ONLY_NETWORKS = tuple(
+_NAMED_ONLY_NETWORKS = _Networks(
     ipaddress.ip_network(net)
     for net in (
         "169.254.0.0/16",
@@ -62,8 +95,37 @@ _NAMED_ONLY_NETWORKS = tuple(
 _REFUSED_NAMES = ("localhost", "metadata.google.internal", "metadata")
 _REFUSED_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".home.arpa")
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+INVALID_PORT = -1
+""":attr:`URLParts.port` of a URL whose port is not a number from 0 to 65535."""
+
+
+class URLParts(NamedTuple):
+    """A URL as urllib reads it: scheme (lower-case), netloc, host (urllib's ``hostname``,
+    lower-case, no brackets; None for none), port (None for none; :data:`INVALID_PORT`),
+    path and query."""
+
+    scheme: str
+    netloc: str
+    host: str | None
+    port: int | None
+    path: str
+    query: str
+
+
+@functools.lru_cache(maxsize=512)
+def url_parts(url: str) -> URLParts:
+    """``url`` split once for the policy's check of it and the transport's request for it
+    (both read it here, so the host checked is the host connected to): reading its host and
+    port costs urllib more than the split itself. Raises ValueError as urlsplit does."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = INVALID_PORT
+    return URLParts(
+        parts.scheme.lower(), parts.netloc, parts.hostname, port, parts.path, parts.query
+    )
 
 
 def is_public_address(address: str | Address) -> bool:
@@ -71,7 +133,7 @@ def is_public_address(address: str | Address) -> bool:
     ip = _unwrapped(ipaddress.ip_address(address) if isinstance(address, str) else address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
         return False
-    if any(ip in net for net in _REFUSED_NETWORKS if net.version == ip.version):
+    if ip in _REFUSED_NETWORKS:
         return False
     return ip.is_global and not ip.is_multicast and not ip.is_reserved
 
@@ -81,10 +143,6 @@ def _unwrapped(ip: Address) -> Address:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
-
-
-def _in(ip: Address, networks: Iterable[Network]) -> bool:
-    return any(ip in net for net in networks if net.version == ip.version)
 
 
 # What a refusal message tells the developer to change, when that is the way to allow it.
@@ -131,19 +189,32 @@ class AddressPolicy:
         object.__setattr__(self, "allowed_networks", networks)
         object.__setattr__(self, "allowed_ports", frozenset(self.allowed_ports))
 
+    def __hash__(self) -> int:  # the idle connections' key hashes it on every request
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash((self.allow_private_hosts, self.allowed_ports, self.allowed_networks))
+
+    @functools.cached_property
+    def _allowed(self) -> _Networks:
+        return _Networks(self.allowed_networks)
+
     def check_url(self, url: str) -> None:
         """Refuse a URL whose scheme, credentials, literal address, well-known internal name
         or port is not allowed. Raises :class:`InvalidURL` for a URL that is not plain http(s)
         and :class:`BlockedURL` for a refused target. Names are checked again once resolved."""
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
+        parts = url_parts(url)
+        scheme = parts.scheme
         if scheme not in ("http", "https"):
             raise InvalidURL(f"not an http(s) URL (scheme {scheme!r})", url=url)
         if "@" in parts.netloc:  # a user name or password (the "@" sets them apart)
             raise InvalidURL("URLs with a user name or password are not accepted", url=url)
         # The host before the port: for a refused address, allowing its port would not help,
         # so the message names what would.
-        self._check_host(canonical_host(parts.hostname or ""), url=url)
+        self._check_host(canonical_host(parts.host or ""), url=url)
+        if parts.port == INVALID_PORT:
+            raise InvalidURL("not an http(s) URL with a valid port", url=url)
         if not self.allow_private_hosts:
             default_port = DEFAULT_PORTS[scheme]
             port = parts.port or default_port
@@ -178,9 +249,9 @@ class AddressPolicy:
 
     def _check(self, ip: Address, *, url: str | None, shown: str) -> None:
         ip = _unwrapped(ip)
-        if _in(ip, self.allowed_networks):
+        if ip in self._allowed:
             return
-        if _in(ip, _NAMED_ONLY_NETWORKS):
+        if ip in _NAMED_ONLY_NETWORKS:
             raise BlockedURL(f"{_describe(shown)}: {_NAMED_ONLY_HINT}", url=url)
         if self.allow_private_hosts or is_public_address(ip):
             return

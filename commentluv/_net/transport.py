@@ -57,7 +57,8 @@ class TransportResponse:
     ) -> None:
         self.status = status
         self.reason = reason
-        self.headers = {name.lower(): value for name, value in headers.items()}
+        # Built by C loops alone (no Python step per field): one per response.
+        self.headers = dict(zip(map(str.lower, headers.keys()), headers.values(), strict=True))
         self._chunks = iter(chunks)
         self._on_close = on_close
 

@@ -69,6 +69,8 @@ def check_encoding(header: str) -> str:
     """The one content coding to decode (``identity`` for none); MalformedResponse for a
     coding not asked for, or for more than one: each layer would multiply what a small
     body expands to."""
+    if not header:  # what most responses say
+        return "identity"
     tokens = [token.strip().lower() for token in header.split(",")] if header.strip() else []
     if len(tokens) > 1:
         raise MalformedResponse("nested content encodings are refused")

@@ -1,6 +1,10 @@
-import pytest
+from ipaddress import ip_network
 
-from commentluv._net.policy import AddressPolicy, is_public_address
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commentluv._net.policy import AddressPolicy, _Networks, is_public_address
 from commentluv.errors import BlockedURL, InvalidURL
 
 STRICT = AddressPolicy()
@@ -88,6 +92,15 @@ def test_allow_private_hosts_lifts_address_and_port_rules():
         relaxed.check_url("file:///etc/passwd")
 
 
+@pytest.mark.parametrize("url", ["http://example.com:99999/", "http://example.com:8x/"])
+def test_a_port_that_is_not_a_port_is_an_invalid_url_under_every_policy(url):
+    # The policy and the transport share one reading of the URL (url_parts): the policy
+    # refuses what the transport could not connect to, as InvalidURL (a ValueError too).
+    for policy in (STRICT, AddressPolicy(allow_private_hosts=True)):
+        with pytest.raises(InvalidURL):
+            policy.check_url(url)
+
+
 def test_refusals_say_which_option_allows_the_target():
     strict = AddressPolicy()
     # A public host on another port: allowed_ports= opens it (the library's only; the CLI
@@ -116,3 +129,42 @@ def test_refusals_say_which_option_allows_the_target():
     with pytest.raises(BlockedURL) as caught:
         strict.check_address("10.0.0.1")
     assert "allow_private_hosts=True" in caught.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
+    network=st.one_of(
+        st.ip_addresses(v=4).flatmap(
+            lambda ip: st.integers(0, 32).map(lambda bits: ip_network(f"{ip}/{bits}", strict=False))
+        ),
+        st.ip_addresses(v=6).flatmap(
+            lambda ip: st.integers(0, 128).map(
+                lambda bits: ip_network(f"{ip}/{bits}", strict=False)
+            )
+        ),
+    ),
+)
+def test_the_policys_network_sets_agree_with_ipaddress(address, network):
+    # _Networks tests membership on integers (one Python call per check, not per network).
+    assert (address in _Networks([network])) == (address in network)
+    assert (address in _Networks([network, *REFUSED])) == any(
+        address in net for net in (network, *REFUSED)
+    )
+
+
+REFUSED = [ip_network("10.0.0.0/8"), ip_network("fe80::/10"), ip_network("192.0.0.192/32")]
+
+
+def test_equal_policies_hash_alike_and_unequal_ones_are_told_apart():
+    # The idle connections are kept per policy (a dict key): the hash is computed once.
+    one = AddressPolicy(allowed_networks=frozenset({"10.0.0.0/8"}))
+    same = AddressPolicy(allowed_networks=frozenset({ip_network("10.0.0.0/8")}))
+    assert one == same and hash(one) == hash(same)
+    pools = {
+        one: "kept",
+        AddressPolicy(): "strict",
+        AddressPolicy(allow_private_hosts=True): "open",
+    }
+    assert pools[same] == "kept"
+    assert len(pools) == 3

@@ -73,6 +73,11 @@ def test_get_returns_body_headers_and_sends_user_agent(site):
     assert response.complete
     assert site.hits[0].headers["user-agent"] == "commentluv-tests"
     assert site.hits[0].headers["accept-encoding"] == "gzip, deflate"
+    # No Accept field unless the caller names types: its absence means any (RFC 9110
+    # section 12.5.1), and each field sent costs h11 work on every request.
+    assert "accept" not in site.hits[0].headers
+    get(make_fetcher(), site.url + "/", accept="text/html")
+    assert site.hits[1].headers["accept"] == "text/html"
 
 
 def test_each_host_keeps_its_connection_and_the_least_recently_used_pool_is_closed(site):
