@@ -26,8 +26,7 @@ layer's byte cap), so its newest post is still found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
@@ -147,21 +146,26 @@ class FeedReader:
         if self.done or not data:
             return
         self.bytes_read += len(data)
-        with self._reading():
-            # xml:base is spelled so wherever it is (the xml prefix is bound once and for
-            # all): a search of the bytes, across chunk edges too, finds every one for less
-            # than asking each element for it. One in text gives up too, which is safe.
-            seam = self._edge + data[: len(_XML_BASE_BYTES)]
-            if _XML_BASE_BYTES in seam or _XML_BASE_BYTES in data:
-                raise Unsupported("xml:base")
-            # The last bytes of all fed so far: a chunk may be shorter than the word.
-            self._edge = (self._edge + data[-_EDGE:])[-_EDGE:]
+        try:
+            self._feed(data)
+        except Exception as exc:
+            self._stop_reading(exc)
+
+    def _feed(self, data: bytes) -> None:
+        # xml:base is spelled so wherever it is (the xml prefix is bound once and for all): a
+        # search of the bytes, across chunk edges too, finds every one for less than asking
+        # each element for it. One in text gives up too, which is safe.
+        seam = self._edge + data[: len(_XML_BASE_BYTES)]
+        if _XML_BASE_BYTES in seam or _XML_BASE_BYTES in data:
+            raise Unsupported("xml:base")
+        # The last bytes of all fed so far: a chunk may be shorter than the word.
+        self._edge = (self._edge + data[-_EDGE:])[-_EDGE:]
+        if self._parser is None:
+            data = self._start(data)
             if self._parser is None:
-                data = self._start(data)
-                if self._parser is None:
-                    return
-            self._parser.feed(data)
-            self._consume()
+                return
+        self._parser.feed(data)
+        self._consume()
 
     def read(self, body: bytes) -> list[Post] | None:
         """A whole body: its posts, or None when feedparser must decide. Fed in slices of
@@ -176,7 +180,7 @@ class FeedReader:
         """The end of the body: the posts, or None when the fast path cannot answer."""
         if self.done:
             return self.result
-        with self._reading():
+        try:
             if self._parser is None:
                 raise Unsupported("no root element")
             self._parser.close()
@@ -184,26 +188,22 @@ class FeedReader:
             if not self._posts:
                 raise Unsupported("no usable items: feedparser tells NoPosts from FeedError")
             self._finish()
+        except Exception as exc:
+            self._stop_reading(exc)
         return self.result
 
     # Internals
 
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
-        """Give up on what the fast path does not read; a failure of its own (a bug) ends the
-        read as a :class:`FeedError`, never as an exception that would crash a lookup."""
-        try:
-            yield
-        except (Unsupported, etree.XMLSyntaxError):
-            self._give_up()
-        except Exception as exc:
-            self._give_up()
-            reason = type(exc).__name__
-            raise FeedError(f"the feed could not be read ({reason})", url=self.feed_url) from exc
-
-    def _give_up(self) -> None:
+    def _stop_reading(self, exc: Exception) -> None:
+        """The handler of every failure while reading (a plain ``except`` in each caller: a
+        context manager would cost a generator per chunk). Gives up on what the fast path
+        does not read; a failure of its own (a bug) ends the read as a :class:`FeedError`,
+        never as an exception that would crash a lookup."""
         self.failed = True
         self._parser = None  # let go of the tree
+        if not isinstance(exc, (Unsupported, etree.XMLSyntaxError)):
+            reason = type(exc).__name__
+            raise FeedError(f"the feed could not be read ({reason})", url=self.feed_url) from exc
 
     def _start(self, data: bytes) -> bytes:
         """Buffers the prolog until the root element starts; returns the bytes from there."""
