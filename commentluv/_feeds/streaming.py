@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urljoin
 
@@ -119,6 +121,7 @@ class FeedReader:
         self._parser: Any = None
         self._item_tag: str | None = None
         self._posts: list[Post] = []
+        self._plans: dict[tuple[Any, ...], _ItemPlan] = {}  # by child tags: see _item_fields
         self._in_order = True  # every post so far dated, not in the future, newest first
 
     @property
@@ -258,7 +261,9 @@ class FeedReader:
             raise Unsupported("an item outside the channel")
         atom = self._item_tag == _ATOM_ENTRY
         feed_url = self.feed_url
-        title, hrefs, related, entry_id, published, updated = _item_fields(item, feed_url, atom)
+        title, hrefs, related, entry_id, published, updated = _item_fields(
+            item, feed_url, atom, self._plans
+        )
         post = entry_post(
             title,
             hrefs,
@@ -309,58 +314,143 @@ _FIELDS = {
 }
 
 
-# One pass over an item's children (the hot loop of every feed read), flat on purpose.
-def _item_fields(  # noqa: C901, PLR0912
-    item: Any, base: str, atom: bool
+@dataclass(frozen=True, slots=True)
+class _ItemPlan:
+    """Where an item's fields are among its children, for one sequence of child tags: what
+    depends only on the tags, worked out once per sequence (the items of a feed nearly
+    always share one) by :func:`_item_plan`. What depends on content is checked per item by
+    :func:`_item_fields`."""
+
+    title: int
+    link: int | None  # RSS
+    entry_id: int | None  # Atom
+    published: int | None
+    updated: int | None
+    atom_links: tuple[int, ...]
+    guids_before_link: tuple[int, ...]  # a permalink one among them is feedparser's link
+    fields: tuple[int, ...]  # children read as fields: none may have children
+    others: tuple[int, ...]  # the rest: any child elements they have are searched
+
+    def check_nested(self, children: list[Any]) -> None:
+        """Unsupported when a child has children that could change the answer."""
+        if any(len(children[index]) for index in self.fields):
+            raise Unsupported("a field with child elements: feedparser serialises them")
+        for index in self.others:
+            if len(children[index]):  # few items have grandchildren (media:group)
+                _check_nested(children[index])
+
+
+# Plans kept per reader, at most (a hostile feed could give every item other children).
+_MAX_PLANS = 32
+_tag_of = attrgetter("tag")
+
+
+def _item_plan(tags: tuple[Any, ...], fields: Mapping[str, str], atom: bool) -> _ItemPlan:
+    """The plan of an item whose children have ``tags``, read with ``fields`` (the kind's
+    element name → field), or Unsupported when no item of this shape is read here."""
+    at: dict[str, int] = {}  # title, link, id, published, updated: each at most once
+    atom_links: list[int] = []
+    guids_before_link: list[int] = []
+    field_children: list[int] = []
+    others: list[int] = []
+    for index, tag in enumerate(tags):
+        field = fields.get(tag)
+        if field is None:
+            _check_other(tag)
+            others.append(index)
+            continue
+        field_children.append(index)
+        if field == "atom link":
+            atom_links.append(index)
+        elif field == "guid":
+            if "link" not in at:
+                guids_before_link.append(index)
+        elif field in at:
+            raise Unsupported(f"a repeated {field}")
+        else:
+            at[field] = index
+    if "title" not in at:
+        raise Unsupported("no title")
+    if not atom and "link" not in at:
+        raise Unsupported("no link: feedparser may take the guid")
+    return _ItemPlan(
+        title=at["title"],
+        link=at.get("link"),
+        entry_id=at.get("id"),
+        published=at.get("published"),
+        updated=at.get("updated"),
+        atom_links=tuple(atom_links),
+        guids_before_link=tuple(guids_before_link),
+        fields=tuple(field_children),
+        others=tuple(others),
+    )
+
+
+def _check_other(tag: Any) -> None:
+    """Unsupported when a child that is no field read here could still be one to feedparser."""
+    if not isinstance(tag, str):
+        raise Unsupported("a comment or processing instruction inside an item")
+    if _local_name(tag) in _SENSITIVE:
+        raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
+
+
+def _plan_of(
+    item: Any, children: list[Any], atom: bool, plans: dict[tuple[Any, ...], _ItemPlan]
+) -> _ItemPlan:
+    """The plan for ``item``'s ``children``: the reader's own (``plans``) or a new one."""
+    tags = tuple(map(_tag_of, children))  # in C: no Python loop over the children
+    plan = plans.get(tags)
+    if plan is None:
+        plan = _item_plan(tags, _FIELDS[item.tag], atom)
+        if len(plans) < _MAX_PLANS:
+            plans[tags] = plan
+    return plan
+
+
+def _item_fields(
+    item: Any, base: str, atom: bool, plans: dict[tuple[Any, ...], _ItemPlan]
 ) -> tuple[str, list[str], list[str], str | None, str | None, str | None]:
     """(title, candidate links, Atom related links, Atom id, published, updated) of one
     item, exactly as feedparser would see them (links resolved against ``base``, the feed),
-    or Unsupported."""
-    fields = _FIELDS[item.tag]
-    texts: dict[str, str] = {}  # title, link, id, published, updated: each at most once
-    hrefs: list[str] = []
-    related: list[str] = []
-    permalink_guid = False
-    for child in item:
-        tag = child.tag
-        field = fields.get(tag)
-        if field is None:
-            if not isinstance(tag, str):
-                raise Unsupported("a comment or processing instruction inside an item")
-            if _local_name(tag) in _SENSITIVE:
-                raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
-            if len(child):  # few items have grandchildren (media:group)
-                _check_nested(child)
-        elif len(child):
-            raise Unsupported("a field with child elements: feedparser serialises them")
-        elif field == "atom link":
-            rel, href = _atom_link(child)
-            if rel == "alternate" or rel == "related":
-                (hrefs if rel == "alternate" else related).append(_join(base, href))
-        elif field == "guid":
-            permalink_guid = permalink_guid or child.get("isPermaLink", "true") == "true"
-            if permalink_guid and "link" not in texts:
-                raise Unsupported("a permalink guid before the link: feedparser takes it")
-        elif field in texts:
-            raise Unsupported(f"a repeated {field}")
-        else:
-            texts[field] = child.text or ""
-            if field == "title":
-                if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
-                    raise Unsupported("a title of another type (base64): feedparser decodes it")
-                # Whether a title's "<" and "&name;" are markup is feedparser's guess.
-                if _MAYBE_MARKUP_RE.search(texts[field]):
-                    raise Unsupported("text that may be markup")
-    title = texts.get("title")
-    if title is None:
-        raise Unsupported("no title")
-    if not atom:
-        link = texts.get("link", "").strip()
+    or Unsupported. ``plans``: the reader's plans by child tags."""
+    children = item[:]
+    plan = _plan_of(item, children, atom, plans)
+    if any(map(len, children)):
+        plan.check_nested(children)
+    title_element = children[plan.title]
+    title = title_element.text or ""
+    if atom and title_element.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
+        raise Unsupported("a title of another type (base64): feedparser decodes it")
+    # Whether a title's "<" and "&name;" are markup is feedparser's guess.
+    if _MAYBE_MARKUP_RE.search(title):
+        raise Unsupported("text that may be markup")
+    for index in plan.guids_before_link:
+        if children[index].get("isPermaLink", "true") == "true":
+            raise Unsupported("a permalink guid before the link: feedparser takes it")
+    if atom:
+        hrefs, related, entry_id = _atom_links(children, plan, base)
+    else:
+        link = (children[plan.link].text or "").strip() if plan.link is not None else ""
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
-        hrefs = [_join(base, link)]
-    entry_id = texts["id"].strip() if "id" in texts else None
-    return title, hrefs, related, entry_id, texts.get("published"), texts.get("updated")
+        hrefs, related, entry_id = [_join(base, link)], [], None
+    published = children[plan.published].text or "" if plan.published is not None else None
+    updated = children[plan.updated].text or "" if plan.updated is not None else None
+    return title, hrefs, related, entry_id, published, updated
+
+
+def _atom_links(
+    children: list[Any], plan: _ItemPlan, base: str
+) -> tuple[list[str], list[str], str | None]:
+    """An Atom entry's (alternate links, related links, id)."""
+    hrefs: list[str] = []
+    related: list[str] = []
+    for index in plan.atom_links:
+        rel, href = _atom_link(children[index])
+        if rel == "alternate" or rel == "related":
+            (hrefs if rel == "alternate" else related).append(_join(base, href))
+    entry_id = (children[plan.entry_id].text or "").strip() if plan.entry_id is not None else None
+    return hrefs, related, entry_id
 
 
 def _check_nested(child: Any) -> None:

@@ -239,6 +239,57 @@ def test_what_the_fast_path_does_not_understand_goes_to_feedparser(body: bytes) 
     assert fast(body) is None
 
 
+# Items of one shape (the same child tags) share the reader's plan of where their fields are:
+# what depends on content must still be checked on every item. Each pair: an item the fast
+# path reads, then one of the same shape that it must not.
+SAME_SHAPE = "<item><title>{}</title><link>{}</link><guid isPermaLink='{}'>g</guid>{}</item>"
+SAME_SHAPE_ATOM = "<entry><title type='{}'>x</title><link type='{}' href='{}'/></entry>"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c/>"),
+         SAME_SHAPE.format("&lt;b>x", "https://a.example/2", "true", "<c/>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "false", "<c/>"),
+         SAME_SHAPE.format("x", " ", "false", "<c/>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c/>"),
+         SAME_SHAPE.format("x", "https://a.example/2", "true", "<c><title>y</title></c>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c><d/></c>"),
+         SAME_SHAPE.format("x", "https://a.example/2", "true", "<c><d><!-- x --></d></c>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c/>"),
+         SAME_SHAPE.format("x<b/>", "https://a.example/2", "true", "<c/>")),
+        (SAME_SHAPE_ATOM.format("text", "text/html", "https://a.example/1"),
+         SAME_SHAPE_ATOM.format("application/octet-stream", "text/html", "https://a.example/2")),
+        (SAME_SHAPE_ATOM.format("text", "text/html", "https://a.example/1"),
+         SAME_SHAPE_ATOM.format("text", "html", "https://a.example/2")),
+        (SAME_SHAPE_ATOM.format("text", "text/html", "https://a.example/1"),
+         SAME_SHAPE_ATOM.format("text", "text/html", "")),
+    ],
+    ids=["markup-title", "empty-link", "nested-title", "nested-comment", "title-with-child",
+         "atom-title-type", "atom-link-type", "atom-empty-href"],
+)  # fmt: skip
+def test_every_item_of_a_shape_has_its_content_checked(first: str, second: str) -> None:
+    if first.startswith("<entry>"):
+        wrap = "<feed xmlns='http://www.w3.org/2005/Atom'>{}</feed>"
+    else:
+        wrap = "<rss><channel>{}</channel></rss>"
+    assert fast(wrap.format(first).encode()) is not None
+    assert fast(wrap.format(first + second).encode()) is None
+    assert fast(wrap.format(second + first).encode()) is None
+
+
+def test_a_permalink_guid_before_the_link_is_checked_on_every_item() -> None:
+    item = (
+        "<item><title>x</title><guid isPermaLink='{}'>https://g.example/</guid>"
+        "<link>{}</link></item>"
+    )
+    first = item.format("false", "https://a.example/1")
+    second = item.format("true", "https://a.example/2")
+    assert fast(f"<rss><channel>{first}</channel></rss>".encode()) is not None
+    assert fast(f"<rss><channel>{first}{second}</channel></rss>".encode()) is None
+
+
 @pytest.mark.parametrize("cut", range(1, len("xml:base")))
 def test_xml_base_cut_between_two_chunks_still_goes_to_feedparser(cut: int) -> None:
     body = (
