@@ -110,8 +110,6 @@ class FeedReader:
         self.site_url = site_url
         self.now = aware(now or datetime.now(timezone.utc))
         self.limit = limit
-        # Dated, newest-first items read before stopping early; no early stop without a limit.
-        self._window = max(limit, MIN_WINDOW) if limit is not None else MAX_ITEMS
         self.result: list[Post] | None = None
         self.failed = False
         self.bytes_read = 0
@@ -123,6 +121,11 @@ class FeedReader:
         self._posts: list[Post] = []
         self._plans: dict[tuple[Any, ...], _ItemPlan] = {}  # by child tags: see _item_fields
         self._in_order = True  # every post so far dated, not in the future, newest first
+        self._last_date: datetime | None = None  # the last post's, while in order
+        # Posts read before stopping: while they are in order, the window of dated, newest-first
+        # items (no early stop without a limit); else all there are (MAX_ITEMS at most).
+        window = max(limit, MIN_WINDOW) if limit is not None else MAX_ITEMS
+        self._stop_at = min(window, MAX_ITEMS)
 
     @property
     def done(self) -> bool:
@@ -279,16 +282,20 @@ class FeedReader:
             raise Unsupported("a title without words: feedparser's excerpt fallback decides")
         if post.link == feed_url:
             raise Unsupported("a link to the feed itself: the fallback's self-link rule")
-        posts = self._posts
-        previous = posts[-1].published if posts else None
-        if post.published is None or (previous is not None and post.published > previous):
-            self._in_order = False
-        posts.append(post)
-        if len(posts) >= MAX_ITEMS or (self._in_order and len(posts) >= self._window):
+        if self._in_order:
+            moment = post.published
+            if moment is None or (self._last_date is not None and moment > self._last_date):
+                self._in_order = False
+                self._stop_at = MAX_ITEMS
+            self._last_date = moment
+        self._posts.append(post)
+        if len(self._posts) >= self._stop_at:
             self._finish()
 
     def _finish(self) -> None:
-        self.result = newest_first(self._posts)[: self.limit]
+        # Dated and newest first already: in the order newest_first would put them in.
+        posts = self._posts if self._in_order else newest_first(self._posts)
+        self.result = posts[: self.limit]
         self._parser = None
 
 

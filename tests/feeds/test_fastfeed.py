@@ -168,6 +168,23 @@ def test_a_newer_post_after_the_window_is_found_when_the_window_is_not_ordered()
     assert feed_reader.bytes_read == len(body)
 
 
+@pytest.mark.parametrize("limit", [None, 2, MIN_WINDOW + 1])
+def test_posts_of_one_date_keep_their_document_order(limit: int | None) -> None:
+    item = (
+        "<item><title>Post {}</title><link>https://site.example/{}/</link>"
+        "<pubDate>{}</pubDate></item>"
+    )
+    dates = ["Sat, 01 Jun 2024 10:00:00 GMT"] * 3 + ["Fri, 31 May 2024 10:00:00 GMT"] * 2
+    items = "".join(item.format(n, n, date) for n, date in enumerate(dates))
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+    posts = fast(body, limit) or []
+    assert [post.title for post in posts] == [f"Post {n}" for n in range(5)][:limit]
+    assert summary(posts) == outcome(body, limit)  # the fast path's answer, and feedparser's
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeedReader, "read", lambda self, body: None)
+        assert summary(posts) == outcome(body, limit)
+
+
 def test_the_reader_is_the_http_layers_stop_callback() -> None:
     body = big_rss(1_000)
     feed_reader = reader(limit=1)
