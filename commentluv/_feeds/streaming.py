@@ -347,8 +347,10 @@ class _ItemPlan:
                 _check_nested(children[index])
 
 
-# Plans kept per reader, at most (a hostile feed could give every item other children).
+# Plans kept per reader, at most, and only for items of at most so many children: a hostile
+# feed could give every item other children, or thousands (the plans' keys hold their tags).
 _MAX_PLANS = 32
+_MAX_PLANNED_CHILDREN = 256
 _tag_of = attrgetter("tag")
 
 
@@ -409,7 +411,7 @@ def _plan_of(
     plan = plans.get(tags)
     if plan is None:
         plan = _item_plan(tags, _FIELDS[item.tag], atom)
-        if len(plans) < _MAX_PLANS:
+        if len(plans) < _MAX_PLANS and len(tags) <= _MAX_PLANNED_CHILDREN:
             plans[tags] = plan
     return plan
 

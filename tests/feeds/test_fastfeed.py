@@ -307,6 +307,23 @@ def test_a_permalink_guid_before_the_link_is_checked_on_every_item() -> None:
     assert fast(f"<rss><channel>{first}{second}</channel></rss>".encode()) is None
 
 
+def test_items_of_many_shapes_are_read_and_few_plans_kept() -> None:
+    items = "".join(
+        f"<item><title>Post {n}</title>{'<x/>' * 7 * n}<link>https://site.example/{n}/</link>"
+        "</item>"
+        for n in range(39, -1, -1)  # 40 shapes, the first ones of more than 256 children
+    )
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+    feed_reader = reader(limit=None)
+    posts = feed_reader.read(body) or []
+    assert [post.title for post in posts] == [f"Post {n}" for n in range(39, -1, -1)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeedReader, "read", lambda self, body: None)
+        assert summary(posts) == outcome(body, None)
+    plans = feed_reader._plans
+    assert 0 < len(plans) <= 32 and all(len(tags) <= 256 for tags in plans)
+
+
 @pytest.mark.parametrize("cut", range(1, len("xml:base")))
 def test_xml_base_cut_between_two_chunks_still_goes_to_feedparser(cut: int) -> None:
     body = (
