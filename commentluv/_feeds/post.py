@@ -49,12 +49,16 @@ _RFC3339_RE = re.compile(
     r"\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?)?$"
 )
 # Not calendar.month_abbr: that follows the locale, RFC 822 does not.
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MONTHS = {month: number for number, month in enumerate(_MONTH_NAMES, 1)}
+_MONTHS = {
+    month: number
+    for number, month in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 # The RFC 822 dates feeds actually use; parse_rfc822 answers None for any other spelling.
 _RFC822_RE = re.compile(  # matched against the stripped value, as _RFC3339_RE
-    rf"(?:[A-Z][a-z]{{2}},\s*)?(\d{{1,2}}) ({'|'.join(_MONTH_NAMES)}) (\d{{4}})"
-    r" (\d\d):(\d\d):(\d\d) (?:GMT|UTC|UT|Z|([+-]\d{4}))$"
+    r"(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
+    r" (?:GMT|UTC|UT|Z|([+-]\d{4}))$"
 )
 _ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]")
 
@@ -239,14 +243,16 @@ def parse_rfc822(value: str) -> datetime | None:
     """An RFC 822 date in the usual spelling ("Sat, 01 Jun 2024 10:00:00 GMT" or "+0200")
     as aware UTC; None for any other spelling and for a date that does not exist."""
     match = _RFC822_RE.match(value.strip())
-    if match is None:
+    month = _MONTHS.get(match[2]) if match else None
+    if match is None or month is None:
         return None
-    # One map over the groups, not an int() call each: this runs for every item of a feed.
-    day, year, hour, minute, second = map(int, match.group(1, 3, 4, 5, 6))
-    zone = match[7]  # "+hhmm" or "-hhmm"; None for GMT and its kin
+    # zone: "+hhmm" or "-hhmm", None for GMT and its kin.
+    day, _, year, hour, minute, second, zone = match.groups()
     try:
-        moment = datetime(year, _MONTHS[match[2]], day, hour, minute, second, tzinfo=timezone.utc)
-        if zone not in (None, "+0000", "-0000"):  # GMT and its kin, or what most feeds say
+        moment = datetime(
+            int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
+        )
+        if zone not in (None, "+0000", "-0000"):  # most feeds say +0000
             offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:]))
             moment -= offset if zone[0] == "+" else -offset
     except (ValueError, OverflowError):  # no such day, or out of range once in UTC (year 1)

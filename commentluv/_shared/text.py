@@ -57,11 +57,6 @@ _JOINER_RE = re.compile("[\u200c\u200d]")
 # A joiner is kept between two of these (letters, marks, digits, symbols: words and emoji).
 _JOINABLE_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "So", "Sk"})
 _WHITESPACE_RE = re.compile(r"\s+")
-# Text the rule would change nothing in but its ends, once it has no run of spaces either:
-# printable ASCII (no control, invisible or non-space whitespace character) without "<"
-# and, in markup, without "&" (a property test holds these to the full rule).
-_PLAIN_RE = re.compile(r"[ -;=-~]*")
-_PLAIN_MARKUP_RE = re.compile(r"[ -%'-;=-~]*")
 
 
 def strip_tags(markup: str) -> str:
@@ -93,8 +88,7 @@ def clean_text(raw: str, max_length: int = 200, *, markup: bool = True) -> str:
     hide a tag), whitespace collapsed, and the result capped at ``max_length`` characters on
     a word boundary with an ellipsis.
     """
-    # Most titles: nothing for the rule to change but their ends (see _PLAIN_RE).
-    if (_PLAIN_MARKUP_RE if markup else _PLAIN_RE).fullmatch(raw) and "  " not in raw:
+    if _is_plain(raw, markup):
         return truncate_words(raw.strip(), max_length)
     return _clean(raw, max_length, markup)
 
@@ -106,6 +100,19 @@ def _clean(raw: str, max_length: int, markup: bool) -> str:
     text = _remove_tags(text)
     text = _WHITESPACE_RE.sub(" ", text).strip()
     return truncate_words(text, max_length)
+
+
+def _is_plain(raw: str, markup: bool) -> bool:
+    """Whether the rule would change nothing in ``raw`` but its ends: printable ASCII (no
+    control, invisible or non-space whitespace character) with no "<", no run of spaces and,
+    in markup, no "&" (most titles; a property test holds it to the full rule)."""
+    return (
+        raw.isascii()
+        and raw.isprintable()
+        and "<" not in raw
+        and "  " not in raw
+        and not (markup and "&" in raw)
+    )
 
 
 def _remove_invisible(text: str) -> str:

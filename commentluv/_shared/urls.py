@@ -65,16 +65,15 @@ _QUERY_SAFE = _PATH_SAFE + "?"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _ABSOLUTE_HTTP_RE = re.compile(r"https?://[^/?#]", re.IGNORECASE)
 # A URL that is canonical as written, the way most feed and page links come: lower-case
-# scheme and host name (at most 253 characters, in labels of at most 63 letters, digits and
-# inner hyphens, the last one starting with a letter: no IP address spelling), and only
-# characters that quoting keeps as they are.
+# scheme and host name (labels of at most 63 letters, digits and inner hyphens, the last one
+# starting with a letter: no IP address spelling), and only characters that quoting keeps as
+# they are.
 _CANONICAL_TAIL = (
     r"(/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*)?"
     r"(\?[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?(#[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?"
 )
 _CANONICAL_RE = re.compile(
-    r"(https?)://(?=[a-z0-9.-]{1,253}(?:[:/?#]|\Z))"  # the host's length, before its labels
-    r"((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+    r"(https?)://((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?)"
     r"(?::([1-9][0-9]{0,4}))?" + _CANONICAL_TAIL
 )
 _CANONICAL_TAIL_RE = re.compile(_CANONICAL_TAIL)  # path, query and fragment
@@ -309,6 +308,8 @@ def _already_canonical(href: str, keep_fragment: bool) -> str | None:
     if match is None or len(href) > MAX_URL_LENGTH:
         return None
     scheme, host, port, path, query, fragment = match.groups()
+    if len(host) > 253:
+        return None
     if (
         port is None
         and path
