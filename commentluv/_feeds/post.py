@@ -58,7 +58,7 @@ _MONTHS = {
 # The RFC 822 dates feeds actually use; parse_rfc822 answers None for any other spelling.
 _RFC822_RE = re.compile(  # matched against the stripped value, as _RFC3339_RE
     r"(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d)"
-    r" (?:GMT|UTC|UT|Z|([+-])(\d\d)(\d\d))$"
+    r" (?:GMT|UTC|UT|Z|([+-]\d{4}))$"
 )
 _ASCII_WORD_RE = re.compile(r"[A-Za-z0-9]")
 
@@ -243,17 +243,18 @@ def parse_rfc822(value: str) -> datetime | None:
     """An RFC 822 date in the usual spelling ("Sat, 01 Jun 2024 10:00:00 GMT" or "+0200")
     as aware UTC; None for any other spelling and for a date that does not exist."""
     match = _RFC822_RE.match(value.strip())
-    month = _MONTHS.get(match.group(2)) if match else None
+    month = _MONTHS.get(match[2]) if match else None
     if match is None or month is None:
         return None
-    day, _, year, hour, minute, second, sign, offset_h, offset_m = match.groups()
+    # zone: "+hhmm" or "-hhmm", None for GMT and its kin.
+    day, _, year, hour, minute, second, zone = match.groups()
     try:
         moment = datetime(
             int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc
         )
-        if sign and offset_h + offset_m != "0000":  # most feeds say +0000
-            offset = timedelta(hours=int(offset_h), minutes=int(offset_m))
-            moment -= offset if sign == "+" else -offset
+        if zone not in (None, "+0000", "-0000"):  # most feeds say +0000
+            offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:]))
+            moment -= offset if zone[0] == "+" else -offset
     except (ValueError, OverflowError):  # no such day, or out of range once in UTC (year 1)
         return None
     return moment

@@ -26,9 +26,10 @@ layer's byte cap), so its newest post is still found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urljoin
 
@@ -109,8 +110,6 @@ class FeedReader:
         self.site_url = site_url
         self.now = aware(now or datetime.now(timezone.utc))
         self.limit = limit
-        # Dated, newest-first items read before stopping early; no early stop without a limit.
-        self._window = max(limit, MIN_WINDOW) if limit is not None else MAX_ITEMS
         self.result: list[Post] | None = None
         self.failed = False
         self.bytes_read = 0
@@ -120,7 +119,13 @@ class FeedReader:
         self._parser: Any = None
         self._item_tag: str | None = None
         self._posts: list[Post] = []
+        self._plans: dict[tuple[Any, ...], _ItemPlan] = {}  # by child tags: see _item_fields
         self._in_order = True  # every post so far dated, not in the future, newest first
+        self._last_date: datetime | None = None  # the last post's, while in order
+        # Posts read before stopping: while they are in order, the window of dated, newest-first
+        # items (no early stop without a limit); else all there are (MAX_ITEMS at most).
+        window = max(limit, MIN_WINDOW) if limit is not None else MAX_ITEMS
+        self._stop_at = min(window, MAX_ITEMS)
 
     @property
     def done(self) -> bool:
@@ -147,21 +152,26 @@ class FeedReader:
         if self.done or not data:
             return
         self.bytes_read += len(data)
-        with self._reading():
-            # xml:base is spelled so wherever it is (the xml prefix is bound once and for
-            # all): a search of the bytes, across chunk edges too, finds every one for less
-            # than asking each element for it. One in text gives up too, which is safe.
-            seam = self._edge + data[: len(_XML_BASE_BYTES)]
-            if _XML_BASE_BYTES in seam or _XML_BASE_BYTES in data:
-                raise Unsupported("xml:base")
-            # The last bytes of all fed so far: a chunk may be shorter than the word.
-            self._edge = (self._edge + data[-_EDGE:])[-_EDGE:]
+        try:
+            self._feed(data)
+        except Exception as exc:
+            self._stop_reading(exc)
+
+    def _feed(self, data: bytes) -> None:
+        # xml:base is spelled so wherever it is (the xml prefix is bound once and for all): a
+        # search of the bytes, across chunk edges too, finds every one for less than asking
+        # each element for it. One in text gives up too, which is safe.
+        seam = self._edge + data[: len(_XML_BASE_BYTES)]
+        if _XML_BASE_BYTES in seam or _XML_BASE_BYTES in data:
+            raise Unsupported("xml:base")
+        # The last bytes of all fed so far: a chunk may be shorter than the word.
+        self._edge = (self._edge + data[-_EDGE:])[-_EDGE:]
+        if self._parser is None:
+            data = self._start(data)
             if self._parser is None:
-                data = self._start(data)
-                if self._parser is None:
-                    return
-            self._parser.feed(data)
-            self._consume()
+                return
+        self._parser.feed(data)
+        self._consume()
 
     def read(self, body: bytes) -> list[Post] | None:
         """A whole body: its posts, or None when feedparser must decide. Fed in slices of
@@ -176,7 +186,7 @@ class FeedReader:
         """The end of the body: the posts, or None when the fast path cannot answer."""
         if self.done:
             return self.result
-        with self._reading():
+        try:
             if self._parser is None:
                 raise Unsupported("no root element")
             self._parser.close()
@@ -184,26 +194,22 @@ class FeedReader:
             if not self._posts:
                 raise Unsupported("no usable items: feedparser tells NoPosts from FeedError")
             self._finish()
+        except Exception as exc:
+            self._stop_reading(exc)
         return self.result
 
     # Internals
 
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
-        """Give up on what the fast path does not read; a failure of its own (a bug) ends the
-        read as a :class:`FeedError`, never as an exception that would crash a lookup."""
-        try:
-            yield
-        except (Unsupported, etree.XMLSyntaxError):
-            self._give_up()
-        except Exception as exc:
-            self._give_up()
-            reason = type(exc).__name__
-            raise FeedError(f"the feed could not be read ({reason})", url=self.feed_url) from exc
-
-    def _give_up(self) -> None:
+    def _stop_reading(self, exc: Exception) -> None:
+        """The handler of every failure while reading (a plain ``except`` in each caller: a
+        context manager would cost a generator per chunk). Gives up on what the fast path
+        does not read; a failure of its own (a bug) ends the read as a :class:`FeedError`,
+        never as an exception that would crash a lookup."""
         self.failed = True
         self._parser = None  # let go of the tree
+        if not isinstance(exc, (Unsupported, etree.XMLSyntaxError)):
+            reason = type(exc).__name__
+            raise FeedError(f"the feed could not be read ({reason})", url=self.feed_url) from exc
 
     def _start(self, data: bytes) -> bytes:
         """Buffers the prolog until the root element starts; returns the bytes from there."""
@@ -258,7 +264,9 @@ class FeedReader:
             raise Unsupported("an item outside the channel")
         atom = self._item_tag == _ATOM_ENTRY
         feed_url = self.feed_url
-        title, hrefs, related, entry_id, published, updated = _item_fields(item, feed_url, atom)
+        title, hrefs, related, entry_id, published, updated = _item_fields(
+            item, feed_url, atom, self._plans
+        )
         post = entry_post(
             title,
             hrefs,
@@ -274,16 +282,20 @@ class FeedReader:
             raise Unsupported("a title without words: feedparser's excerpt fallback decides")
         if post.link == feed_url:
             raise Unsupported("a link to the feed itself: the fallback's self-link rule")
-        posts = self._posts
-        previous = posts[-1].published if posts else None
-        if post.published is None or (previous is not None and post.published > previous):
-            self._in_order = False
-        posts.append(post)
-        if len(posts) >= MAX_ITEMS or (self._in_order and len(posts) >= self._window):
+        if self._in_order:
+            moment = post.published
+            if moment is None or (self._last_date is not None and moment > self._last_date):
+                self._in_order = False
+                self._stop_at = MAX_ITEMS
+            self._last_date = moment
+        self._posts.append(post)
+        if len(self._posts) >= self._stop_at:
             self._finish()
 
     def _finish(self) -> None:
-        self.result = newest_first(self._posts)[: self.limit]
+        # Dated and newest first already: in the order newest_first would put them in.
+        posts = self._posts if self._in_order else newest_first(self._posts)
+        self.result = posts[: self.limit]
         self._parser = None
 
 
@@ -309,58 +321,145 @@ _FIELDS = {
 }
 
 
-# One pass over an item's children (the hot loop of every feed read), flat on purpose.
-def _item_fields(  # noqa: C901, PLR0912
-    item: Any, base: str, atom: bool
+@dataclass(frozen=True, slots=True)
+class _ItemPlan:
+    """Where an item's fields are among its children, for one sequence of child tags: what
+    depends only on the tags, worked out once per sequence (the items of a feed nearly
+    always share one) by :func:`_item_plan`. What depends on content is checked per item by
+    :func:`_item_fields`."""
+
+    title: int
+    link: int | None  # RSS
+    entry_id: int | None  # Atom
+    published: int | None
+    updated: int | None
+    atom_links: tuple[int, ...]
+    guids_before_link: tuple[int, ...]  # a permalink one among them is feedparser's link
+    fields: tuple[int, ...]  # children read as fields: none may have children
+    others: tuple[int, ...]  # the rest: any child elements they have are searched
+
+    def check_nested(self, children: list[Any]) -> None:
+        """Unsupported when a child has children that could change the answer."""
+        if any(len(children[index]) for index in self.fields):
+            raise Unsupported("a field with child elements: feedparser serialises them")
+        for index in self.others:
+            if len(children[index]):  # few items have grandchildren (media:group)
+                _check_nested(children[index])
+
+
+# Plans kept per reader, at most, and only for items of at most so many children: a hostile
+# feed could give every item other children, or thousands (the plans' keys hold their tags).
+_MAX_PLANS = 32
+_MAX_PLANNED_CHILDREN = 256
+_tag_of = attrgetter("tag")
+
+
+def _item_plan(tags: tuple[Any, ...], fields: Mapping[str, str], atom: bool) -> _ItemPlan:
+    """The plan of an item whose children have ``tags``, read with ``fields`` (the kind's
+    element name → field), or Unsupported when no item of this shape is read here."""
+    at: dict[str, int] = {}  # title, link, id, published, updated: each at most once
+    atom_links: list[int] = []
+    guids_before_link: list[int] = []
+    field_children: list[int] = []
+    others: list[int] = []
+    for index, tag in enumerate(tags):
+        field = fields.get(tag)
+        if field is None:
+            _check_other(tag)
+            others.append(index)
+            continue
+        field_children.append(index)
+        if field == "atom link":
+            atom_links.append(index)
+        elif field == "guid":
+            if "link" not in at:
+                guids_before_link.append(index)
+        elif field in at:
+            raise Unsupported(f"a repeated {field}")
+        else:
+            at[field] = index
+    if "title" not in at:
+        raise Unsupported("no title")
+    if not atom and "link" not in at:
+        raise Unsupported("no link: feedparser may take the guid")
+    return _ItemPlan(
+        title=at["title"],
+        link=at.get("link"),
+        entry_id=at.get("id"),
+        published=at.get("published"),
+        updated=at.get("updated"),
+        atom_links=tuple(atom_links),
+        guids_before_link=tuple(guids_before_link),
+        fields=tuple(field_children),
+        others=tuple(others),
+    )
+
+
+def _check_other(tag: Any) -> None:
+    """Unsupported when a child that is no field read here could still be one to feedparser."""
+    if not isinstance(tag, str):
+        raise Unsupported("a comment or processing instruction inside an item")
+    if _local_name(tag) in _SENSITIVE:
+        raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
+
+
+def _plan_of(
+    item: Any, children: list[Any], atom: bool, plans: dict[tuple[Any, ...], _ItemPlan]
+) -> _ItemPlan:
+    """The plan for ``item``'s ``children``: the reader's own (``plans``) or a new one."""
+    tags = tuple(map(_tag_of, children))  # in C: no Python loop over the children
+    plan = plans.get(tags)
+    if plan is None:
+        plan = _item_plan(tags, _FIELDS[item.tag], atom)
+        if len(plans) < _MAX_PLANS and len(tags) <= _MAX_PLANNED_CHILDREN:
+            plans[tags] = plan
+    return plan
+
+
+def _item_fields(
+    item: Any, base: str, atom: bool, plans: dict[tuple[Any, ...], _ItemPlan]
 ) -> tuple[str, list[str], list[str], str | None, str | None, str | None]:
     """(title, candidate links, Atom related links, Atom id, published, updated) of one
     item, exactly as feedparser would see them (links resolved against ``base``, the feed),
-    or Unsupported."""
-    fields = _FIELDS[item.tag]
-    texts: dict[str, str] = {}  # title, link, id, published, updated: each at most once
-    hrefs: list[str] = []
-    related: list[str] = []
-    permalink_guid = False
-    for child in item:
-        tag = child.tag
-        field = fields.get(tag)
-        if field is None:
-            if not isinstance(tag, str):
-                raise Unsupported("a comment or processing instruction inside an item")
-            if _local_name(tag) in _SENSITIVE:
-                raise Unsupported(f"an element feedparser may map onto a field read here: {tag}")
-            if len(child):  # few items have grandchildren (media:group)
-                _check_nested(child)
-        elif len(child):
-            raise Unsupported("a field with child elements: feedparser serialises them")
-        elif field == "atom link":
-            rel, href = _atom_link(child)
-            if rel == "alternate" or rel == "related":
-                (hrefs if rel == "alternate" else related).append(_join(base, href))
-        elif field == "guid":
-            permalink_guid = permalink_guid or child.get("isPermaLink", "true") == "true"
-            if permalink_guid and "link" not in texts:
-                raise Unsupported("a permalink guid before the link: feedparser takes it")
-        elif field in texts:
-            raise Unsupported(f"a repeated {field}")
-        else:
-            texts[field] = child.text or ""
-            if field == "title":
-                if atom and child.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
-                    raise Unsupported("a title of another type (base64): feedparser decodes it")
-                # Whether a title's "<" and "&name;" are markup is feedparser's guess.
-                if _MAYBE_MARKUP_RE.search(texts[field]):
-                    raise Unsupported("text that may be markup")
-    title = texts.get("title")
-    if title is None:
-        raise Unsupported("no title")
-    if not atom:
-        link = texts.get("link", "").strip()
+    or Unsupported. ``plans``: the reader's plans by child tags."""
+    children = item[:]
+    plan = _plan_of(item, children, atom, plans)
+    if any(map(len, children)):
+        plan.check_nested(children)
+    title_element = children[plan.title]
+    title = title_element.text or ""
+    if atom and title_element.get("type", "text").lower() not in _ATOM_TEXT_TYPES:
+        raise Unsupported("a title of another type (base64): feedparser decodes it")
+    # Whether a title's "<" and "&name;" are markup is feedparser's guess.
+    if _MAYBE_MARKUP_RE.search(title):
+        raise Unsupported("text that may be markup")
+    for index in plan.guids_before_link:
+        if children[index].get("isPermaLink", "true") == "true":
+            raise Unsupported("a permalink guid before the link: feedparser takes it")
+    if atom:
+        hrefs, related, entry_id = _atom_links(children, plan, base)
+    else:
+        link = (children[plan.link].text or "").strip() if plan.link is not None else ""
         if not link:
             raise Unsupported("no link: feedparser may take the guid")
-        hrefs = [_join(base, link)]
-    entry_id = texts["id"].strip() if "id" in texts else None
-    return title, hrefs, related, entry_id, texts.get("published"), texts.get("updated")
+        hrefs, related, entry_id = [_join(base, link)], [], None
+    published = children[plan.published].text or "" if plan.published is not None else None
+    updated = children[plan.updated].text or "" if plan.updated is not None else None
+    return title, hrefs, related, entry_id, published, updated
+
+
+def _atom_links(
+    children: list[Any], plan: _ItemPlan, base: str
+) -> tuple[list[str], list[str], str | None]:
+    """An Atom entry's (alternate links, related links, id)."""
+    hrefs: list[str] = []
+    related: list[str] = []
+    for index in plan.atom_links:
+        rel, href = _atom_link(children[index])
+        if rel == "alternate" or rel == "related":
+            (hrefs if rel == "alternate" else related).append(_join(base, href))
+    entry_id = (children[plan.entry_id].text or "").strip() if plan.entry_id is not None else None
+    return hrefs, related, entry_id
 
 
 def _check_nested(child: Any) -> None:

@@ -89,6 +89,34 @@ def test_an_english_rfc_822_date_reads_the_same(moment):
     assert parse_other_spellings(long_month) == parse_rfc822(written)
 
 
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(9998, 12, 30)),
+    st.sampled_from(["+", "-"]),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.booleans(),
+)
+def test_an_rfc_822_date_with_an_offset_reads_as_the_email_parser_reads_it(
+    moment, sign, hours, minutes, weekday
+):
+    written = moment.strftime(f"%d %b %Y %H:%M:%S {sign}{hours:02d}{minutes:02d}")
+    if weekday:
+        written = moment.strftime("%a, ") + written
+    parsed = email.utils.parsedate_to_datetime(written)
+    if parsed.tzinfo is None:  # "-0000": UTC, the email parser says naive
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    assert parse_rfc822(written) == parsed.astimezone(timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["01 Jux 2024 10:00:00 GMT", "01 jun 2024 10:00:00 GMT", "31 Feb 2024 10:00:00 GMT",
+     "01 Jun 2024 10:00:00 +02", "01 Jun 2024 10:00 GMT", "01 Jan 0001 00:00:00 +0100"],
+)  # fmt: skip
+def test_other_rfc_822_spellings_and_impossible_dates_are_none(written):
+    assert parse_rfc822(written) is None
+
+
 # Localized dates
 
 

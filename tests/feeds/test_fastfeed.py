@@ -168,6 +168,23 @@ def test_a_newer_post_after_the_window_is_found_when_the_window_is_not_ordered()
     assert feed_reader.bytes_read == len(body)
 
 
+@pytest.mark.parametrize("limit", [None, 2, MIN_WINDOW + 1])
+def test_posts_of_one_date_keep_their_document_order(limit: int | None) -> None:
+    item = (
+        "<item><title>Post {}</title><link>https://site.example/{}/</link>"
+        "<pubDate>{}</pubDate></item>"
+    )
+    dates = ["Sat, 01 Jun 2024 10:00:00 GMT"] * 3 + ["Fri, 31 May 2024 10:00:00 GMT"] * 2
+    items = "".join(item.format(n, n, date) for n, date in enumerate(dates))
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+    posts = fast(body, limit) or []
+    assert [post.title for post in posts] == [f"Post {n}" for n in range(5)][:limit]
+    assert summary(posts) == outcome(body, limit)  # the fast path's answer, and feedparser's
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeedReader, "read", lambda self, body: None)
+        assert summary(posts) == outcome(body, limit)
+
+
 def test_the_reader_is_the_http_layers_stop_callback() -> None:
     body = big_rss(1_000)
     feed_reader = reader(limit=1)
@@ -237,6 +254,74 @@ def test_the_fast_path_is_much_cheaper_than_feedparser(monkeypatch) -> None:
 )  # fmt: skip
 def test_what_the_fast_path_does_not_understand_goes_to_feedparser(body: bytes) -> None:
     assert fast(body) is None
+
+
+# Items of one shape (the same child tags) share the reader's plan of where their fields are:
+# what depends on content must still be checked on every item. Each pair: an item the fast
+# path reads, then one of the same shape that it must not.
+SAME_SHAPE = "<item><title>{}</title><link>{}</link><guid isPermaLink='{}'>g</guid>{}</item>"
+SAME_SHAPE_ATOM = "<entry><title type='{}'>x</title><link type='{}' href='{}'/></entry>"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c/>"),
+         SAME_SHAPE.format("&lt;b>x", "https://a.example/2", "true", "<c/>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "false", "<c/>"),
+         SAME_SHAPE.format("x", " ", "false", "<c/>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c/>"),
+         SAME_SHAPE.format("x", "https://a.example/2", "true", "<c><title>y</title></c>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c><d/></c>"),
+         SAME_SHAPE.format("x", "https://a.example/2", "true", "<c><d><!-- x --></d></c>")),
+        (SAME_SHAPE.format("x", "https://a.example/1", "true", "<c/>"),
+         SAME_SHAPE.format("x<b/>", "https://a.example/2", "true", "<c/>")),
+        (SAME_SHAPE_ATOM.format("text", "text/html", "https://a.example/1"),
+         SAME_SHAPE_ATOM.format("application/octet-stream", "text/html", "https://a.example/2")),
+        (SAME_SHAPE_ATOM.format("text", "text/html", "https://a.example/1"),
+         SAME_SHAPE_ATOM.format("text", "html", "https://a.example/2")),
+        (SAME_SHAPE_ATOM.format("text", "text/html", "https://a.example/1"),
+         SAME_SHAPE_ATOM.format("text", "text/html", "")),
+    ],
+    ids=["markup-title", "empty-link", "nested-title", "nested-comment", "title-with-child",
+         "atom-title-type", "atom-link-type", "atom-empty-href"],
+)  # fmt: skip
+def test_every_item_of_a_shape_has_its_content_checked(first: str, second: str) -> None:
+    if first.startswith("<entry>"):
+        wrap = "<feed xmlns='http://www.w3.org/2005/Atom'>{}</feed>"
+    else:
+        wrap = "<rss><channel>{}</channel></rss>"
+    assert fast(wrap.format(first).encode()) is not None
+    assert fast(wrap.format(first + second).encode()) is None
+    assert fast(wrap.format(second + first).encode()) is None
+
+
+def test_a_permalink_guid_before_the_link_is_checked_on_every_item() -> None:
+    item = (
+        "<item><title>x</title><guid isPermaLink='{}'>https://g.example/</guid>"
+        "<link>{}</link></item>"
+    )
+    first = item.format("false", "https://a.example/1")
+    second = item.format("true", "https://a.example/2")
+    assert fast(f"<rss><channel>{first}</channel></rss>".encode()) is not None
+    assert fast(f"<rss><channel>{first}{second}</channel></rss>".encode()) is None
+
+
+def test_items_of_many_shapes_are_read_and_few_plans_kept() -> None:
+    items = "".join(
+        f"<item><title>Post {n}</title>{'<x/>' * 7 * n}<link>https://site.example/{n}/</link>"
+        "</item>"
+        for n in range(39, -1, -1)  # 40 shapes, the first ones of more than 256 children
+    )
+    body = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
+    feed_reader = reader(limit=None)
+    posts = feed_reader.read(body) or []
+    assert [post.title for post in posts] == [f"Post {n}" for n in range(39, -1, -1)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeedReader, "read", lambda self, body: None)
+        assert summary(posts) == outcome(body, None)
+    plans = feed_reader._plans
+    assert 0 < len(plans) <= 32 and all(len(tags) <= 256 for tags in plans)
 
 
 @pytest.mark.parametrize("cut", range(1, len("xml:base")))
