@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -83,23 +83,31 @@ class PageLinks:
     canonical: str | None = None
     twins: tuple[tuple[str, Candidate], ...] = ()
     """(a feed's URL, another format of it): tried only when that feed fails."""
+    # (named only, the feed's URL and its other formats') per posts feed, for post_feed_urls:
+    # a search asks for them three times, each candidate's tests run once.
+    _posts_feeds: tuple[tuple[bool, tuple[str, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        posts_feeds = tuple(
+            (is_named_only(candidate), (candidate.url, *self._twin_urls(candidate.url)))
+            for candidate in (*self.feeds, *self.anchors)
+            if not candidate.is_comments
+        )
+        object.__setattr__(self, "_posts_feeds", posts_feeds)  # frozen: set once, here
+
+    def _twin_urls(self, url: str) -> list[str]:
+        return [twin.url for kept, twin in self.twins if kept == url and not twin.is_comments]
 
     def post_feed_urls(self, *, named_only: bool | None = None) -> list[str]:
         """URLs to try, head links first, then body anchors, each feed followed by its
         other formats. Comments feeds are left out: their newest entry is a comment, not
         the author's post. ``named_only`` keeps only the anchors whose words alone say
         "feed" (True) or all the others (False)."""
-        urls = []
-        for candidate in (*self.feeds, *self.anchors):
-            if candidate.is_comments or named_only not in (None, is_named_only(candidate)):
-                continue
-            urls.append(candidate.url)
-            urls.extend(
-                twin.url
-                for kept, twin in self.twins
-                if kept == candidate.url and not twin.is_comments
-            )
-        return urls
+        return [
+            url for named, urls in self._posts_feeds if named_only in (None, named) for url in urls
+        ]
 
 
 class HeadScanner:
