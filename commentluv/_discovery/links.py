@@ -199,13 +199,13 @@ def find_feed_links(
     feeds = rank_candidates(links, home, max_links, taken, twins)
     # Each <a> is resolved once, for the feed candidates and the blog pages alike.
     anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
-    feed_anchors = [_anchor_candidate(tag, url, page_host) for tag, url in anchors]
+    feed_anchors = [_anchor_candidate(tag, url, home) for tag, url in anchors]
     return PageLinks(
         feeds=feeds,
         anchors=rank_candidates(feed_anchors, home, max_links, taken, twins),
         platform=detect_platform(page_host, _generators(tags["meta"]), text),
         refresh=meta_refresh(tags["meta"], base),
-        blog_pages=blog_pages(anchors, page_parts),
+        blog_pages=blog_pages(anchors, page_parts, home),
         canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
         twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
@@ -284,9 +284,7 @@ def _rels(rel: str) -> set[str]:
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
-def _anchor_candidate(
-    tag: PageTag, href_url: str | None, page_host: str | None
-) -> Candidate | None:
+def _anchor_candidate(tag: PageTag, href_url: str | None, home: PageHome) -> Candidate | None:
     """The anchor ``tag``, whose href resolved to ``href_url``, when it may be a feed."""
     url = _unless_not_feed(href_url)
     if url is None:
@@ -298,7 +296,10 @@ def _anchor_candidate(
     feed_like = (
         _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
         or looks_like_feed_url(url)
-        or (_FEED_WORD_RE.search(label or "") is not None and same_site(parts.hostname, page_host))
+        or (
+            _FEED_WORD_RE.search(label or "") is not None
+            and same_site(home.host_of(parts), home.host)
+        )
     )
     if not feed_like or is_comments_feed(parts, label):
         return None
