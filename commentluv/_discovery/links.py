@@ -191,11 +191,8 @@ def find_feed_links(
     base = base_url(tags["base"], page)
     taken = {page: page} if page else {}
     twins: dict[str, list[Candidate]] = {}
-    announced = [
-        _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
-        for link in parse_link_header(link_header)
-    ]
-    links = announced + [_link_candidate(tag, base) for tag in tags["link"]]
+    announced = [_feed_link(link, page) for link in parse_link_header(link_header)]
+    links = announced + [_feed_link(tag.attrs, base) for tag in tags["link"]]
     feeds = rank_candidates(links, home, max_links, taken, twins)
     # Each <a> is resolved once, for the feed candidates and the blog pages alike.
     anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
@@ -206,7 +203,7 @@ def find_feed_links(
         platform=detect_platform(page_host, _generators(tags["meta"]), text),
         refresh=meta_refresh(tags["meta"], base),
         blog_pages=blog_pages(anchors, page_parts, home),
-        canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
+        canonical=_canonical(tags["link"], base),
         twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
 
@@ -220,36 +217,33 @@ def _generators(metas: list[PageTag]) -> list[str]:
     ]
 
 
-def _canonical(link: PageTag, base: str | None) -> str | None:
-    if "canonical" not in attribute(link, "rel").lower().split():
-        return None
-    return safe_http_url(attribute(link, "href"), base)
+def _canonical(links: list[PageTag], base: str | None) -> str | None:
+    """The URL of the first ``<link rel="canonical">`` whose href resolves."""
+    for link in links:
+        if "canonical" in attribute(link, "rel").lower().split():
+            url = safe_http_url(attribute(link, "href"), base)
+            if url:
+                return url
+    return None
 
 
 def _clean_title(value: str) -> str | None:
     return clean_text(value, _MAX_TITLE_CHARS, markup=False) or None
 
 
-def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
-    title = tag.attrs.get("title")
-    return _feed_link(attribute(tag, "rel"), attribute(tag, "type"), attribute(tag, "href"),
-                      title, base)  # fmt: skip
-
-
-def _feed_link(
-    rel: str, declared_type: str, href: str, title: str | None, base: str | None
-) -> Candidate | None:
-    """A ``<link>`` of the head or a value of the ``Link`` header, when it declares a feed."""
+def _feed_link(attrs: Mapping[str, str], base: str | None) -> Candidate | None:
+    """A ``<link>`` of the head (its attributes) or a value of the ``Link`` header (its
+    parameters, with its target as "href"), when it declares a feed."""
     # Most of a page's <link>s are stylesheets, icons and preloads: their rel says so before
     # their href is worth resolving.
-    rels = _rels(rel)
+    rels = _rels(attrs.get("rel", ""))
     if not rels:
         return None
-    url = _target(href, base)
-    type_attr = declared_type.strip().lower()
+    url = _target(attrs.get("href", ""), base)
+    type_attr = attrs.get("type", "").strip().lower()
     if url is None or not _declares_feed(rels, type_attr, url):
         return None
-    return Candidate(url, _clean_title(title or ""), type_attr or None, "link")
+    return Candidate(url, _clean_title(attrs.get("title") or ""), type_attr or None, "link")
 
 
 def _target(href: str, base: str | None) -> str | None:
