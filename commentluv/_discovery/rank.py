@@ -178,7 +178,8 @@ def rank_candidates(
         if len(kept) >= limit:
             break
         keys = _identity_keys(candidate, url)
-        twin_of = next((taken[key] for key in sorted(keys) if key in taken), None)
+        shared = keys & taken.keys()
+        twin_of = taken[min(shared)] if shared else None  # the first shared key, sorted
         if twin_of is None:
             taken.update(dict.fromkeys(keys, candidate.url))
             kept.append(candidate)
@@ -245,13 +246,17 @@ def _topic(parts: SplitResult, title: str | None) -> int:
         return _COMMENTS
     if not _OFF_TOPIC_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
         return _OFF_TOPIC
-    keys = {key.lower() for key, _ in _query_pairs(parts.query)}
+    if not parts.query:
+        return _MAIN
+    keys = {key.lower() for key, _ in parse_qsl(parts.query)}
     return _OFF_TOPIC if keys & _OFF_TOPIC_QUERY_KEYS else _MAIN
 
 
 def is_comments_feed(parts: SplitResult, title: str | None) -> bool:
     """Whether a feed URL (split) and title name a comments feed."""
-    if _COMMENTS_WORD_RE.search(unquote(f"{parts.path}?{parts.query}")):
+    target = f"{parts.path}?{parts.query}"
+    # unquote's own test for "%" costs a Python call; most URLs have no escape.
+    if _COMMENTS_WORD_RE.search(unquote(target) if "%" in target else target):
         return True
     if not title:
         return False
