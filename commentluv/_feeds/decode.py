@@ -74,6 +74,10 @@ _XML_ENCODING_RE = re.compile(
 _META_CHARSET_RE = re.compile(
     rb"""<\s*meta\b[^<>]*?charset\s*=\s*["']?([^\s"'/;<>]+)""", re.IGNORECASE
 )
+# The first parameter named charset (ASCII letters in any case, as str.lower() compares them;
+# spaces as str.strip() reads them) up to its ";": one search where a loop of splits and
+# strips ran some 40 bytecodes per Content-Type.
+_CHARSET_PARAM_RE = re.compile(r";\s*(?ai:charset)\s*(?:=([^;]*))?(?:;|\Z)")
 # The HTML standard looks for <meta charset> in the first 1,024 bytes; some slack here.
 _PAGE_CHARSET_SCAN_BYTES = 4096
 # Labels browsers decode as windows-1252, which only differs in C1 (smart quotes, euro sign).
@@ -97,11 +101,9 @@ def xml_signature(body: bytes) -> str | None:
 
 def charset_param(content_type: str | None) -> str | None:
     """The ``charset`` parameter of a Content-Type value, unquoted; None when there is none."""
-    for parameter in (content_type or "").split(";")[1:]:
-        key, _, charset = parameter.partition("=")
-        if key.strip().lower() == "charset":
-            return charset.strip().strip("\"'") or None
-    return None
+    match = _CHARSET_PARAM_RE.search(content_type or "")
+    charset = match.group(1) if match else None
+    return (charset or "").strip().strip("\"'") or None
 
 
 def http_charset(headers: Mapping[str, str]) -> str | None:
