@@ -237,7 +237,7 @@ def decode_page(data: bytes, content_type: str | None) -> str:
     if declared.startswith(("utf-16", "utf-32")):
         declared = "utf-8"
     labels = (bom[0] if bom else None, charset_param(content_type), declared)
-    labelled = [codec for codec in map(_page_codec, labels) if codec]
+    labelled = [codec for label in labels if label and (codec := _page_codec(label))]
     # LookupError: a bytes-to-bytes codec ("charset=base64"); the idna codec refuses "replace".
     # try/except rather than contextlib.suppress: a page is decoded on every lookup, and the
     # context manager's three Python calls cost more than the rest of this function.
