@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
@@ -25,11 +25,12 @@ from .rank import (
     PageHome,
     is_comments_feed,
     is_named_only,
+    looks_like_feed,
     looks_like_feed_url,
     rank_candidates,
 )
 from .sniff import media_type, sniff_feed
-from .tags import PageTag, attribute, base_url, parse_tags, parse_window
+from .tags import Anchor, PageTag, attribute, base_url, parse_tags, parse_window
 
 __all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "html_head_end"]
 
@@ -194,9 +195,12 @@ def find_feed_links(
     announced = [_feed_link(link, page) for link in parse_link_header(link_header)]
     links = announced + [_feed_link(tag.attrs, base) for tag in tags["link"]]
     feeds = rank_candidates(links, home, max_links, taken, twins)
-    # Each <a> is resolved once, for the feed candidates and the blog pages alike.
-    anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
-    feed_anchors = [_anchor_candidate(tag, url, home) for tag, url in anchors]
+    anchors = [
+        Anchor(tag, url, urlsplit(url))
+        for tag in tags["a"]
+        if (url := safe_http_url(attribute(tag, "href"), base)) is not None
+    ]
+    feed_anchors = [_anchor_candidate(anchor, home) for anchor in anchors]
     return PageLinks(
         feeds=feeds,
         anchors=rank_candidates(feed_anchors, home, max_links, taken, twins),
@@ -248,15 +252,13 @@ def _feed_link(attrs: Mapping[str, str], base: str | None) -> Candidate | None:
 
 def _target(href: str, base: str | None) -> str | None:
     """The absolute http(s) URL of ``href``, unless it is an API endpoint or a sitemap."""
-    return _unless_not_feed(safe_http_url(href, base))
+    url = safe_http_url(href, base)
+    return None if url is None or _is_not_feed(urlsplit(url)) else url
 
 
-def _unless_not_feed(url: str | None) -> str | None:
-    """``url`` (from :func:`safe_http_url`) unless it is an API endpoint or a sitemap."""
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}".lower()) else url
+def _is_not_feed(parts: SplitResult) -> bool:
+    """Whether a URL (from :func:`safe_http_url`, split) is an API endpoint or a sitemap."""
+    return _NOT_FEED_RE.search(f"{parts.path}?{parts.query}".lower()) is not None
 
 
 def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
@@ -278,18 +280,17 @@ def _rels(rel: str) -> set[str]:
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
-def _anchor_candidate(tag: PageTag, href_url: str | None, home: PageHome) -> Candidate | None:
-    """The anchor ``tag``, whose href resolved to ``href_url``, when it may be a feed."""
-    url = _unless_not_feed(href_url)
-    if url is None:
+def _anchor_candidate(anchor: Anchor, home: PageHome) -> Candidate | None:
+    """The anchor when it may be a feed."""
+    tag, url, parts = anchor
+    if _is_not_feed(parts):
         return None
-    parts = urlsplit(url)
     type_attr = attribute(tag, "type").strip().lower()
     label = _clean_title(_anchor_label(tag))
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
         _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
-        or looks_like_feed_url(url)
+        or looks_like_feed(parts)
         or (
             _FEED_WORD_RE.search(label or "") is not None
             and same_site(home.host_of(parts), home.host)

@@ -21,6 +21,7 @@ __all__ = [
     "Ranked",
     "is_comments_feed",
     "is_named_only",
+    "looks_like_feed",
     "looks_like_feed_url",
     "path_segments",
     "rank_candidates",
@@ -131,7 +132,11 @@ RankedT = TypeVar("RankedT", bound=Ranked)
 
 def looks_like_feed_url(url: str) -> bool:
     """Whether a URL is named like a feed (/feed/, .rss, ?format=rss, FeedBurner)."""
-    parts = urlsplit(url)
+    return looks_like_feed(urlsplit(url))
+
+
+def looks_like_feed(parts: SplitResult) -> bool:
+    """:func:`looks_like_feed_url` of a URL already split."""
     if _FEED_PATH_RE.search(parts.path) or any(
         _is_format_param(key, value) for key, value in _query_pairs(parts.query)
     ):

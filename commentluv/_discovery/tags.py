@@ -13,10 +13,11 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+from urllib.parse import SplitResult
 
 from .._shared.urls import safe_http_url
 
-__all__ = ["PageTag", "PageTags", "attribute", "base_url", "parse_tags", "parse_window"]
+__all__ = ["Anchor", "PageTag", "PageTags", "attribute", "base_url", "parse_tags", "parse_window"]
 
 # The parser only ever sees a bounded prefix of the page: up to this many of each kind of tag
 # we read, and this many tags in all.
@@ -43,6 +44,16 @@ class PageTag(NamedTuple):
 
 PageTags = dict[str, list[PageTag]]
 """The tags we read by name ("link", "a", "base", "meta"), each kind in document order."""
+
+
+class Anchor(NamedTuple):
+    """An ``<a>`` whose href resolved to an http(s) URL, and that URL split: read once for
+    the feed candidates and the blog pages alike (a large page's links outnumber the
+    entries of urlsplit's cache, so a second split of each was a second parse)."""
+
+    tag: PageTag
+    url: str
+    parts: SplitResult
 
 
 def parse_window(text: str) -> str:
