@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from .._feeds.hfeed import hfeed_posts
@@ -122,8 +122,7 @@ def find_feed(site: str, source: FeedSource, *, max_candidates: int, max_redirec
     return _Search(site, source, max_candidates, max_redirects).run()
 
 
-@dataclass(frozen=True)
-class _Page:
+class _Page(NamedTuple):  # not a frozen dataclass: one is made per page, at half the cost
     document: Document
     links: PageLinks
     is_feed: bool = False
@@ -215,10 +214,10 @@ class _Search:
         while True:
             scanner = HeadScanner()
             document = self.source.page(url, scanner)
-            self.pages.update(page_key(seen) for seen in (url, *document.redirects, document.url))
+            self.pages.update(map(page_key, (url, *document.redirects, document.url)))
             page = _read_page(document, scanner)
             hops += len(document.redirects)
-            visited.update(page_key(hop) for hop in (url, *document.redirects))
+            visited.update(map(page_key, (url, *document.redirects)))
             target = None if page.links.post_feed_urls() else page.links.refresh
             if target is None or page_key(target) == page_key(document.url):
                 return page  # no refresh, or one that only reloads the page

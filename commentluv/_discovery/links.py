@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .._feeds.decode import decode_page
 from .._shared.text import clean_text
@@ -25,11 +25,12 @@ from .rank import (
     PageHome,
     is_comments_feed,
     is_named_only,
+    looks_like_feed,
     looks_like_feed_url,
     rank_candidates,
 )
 from .sniff import media_type, sniff_feed
-from .tags import PageTag, attribute, base_url, parse_tags, parse_window
+from .tags import Anchor, PageTag, attribute, base_url, parse_tags, parse_window
 
 __all__ = ["Candidate", "HeadScanner", "PageLinks", "find_feed_links", "html_head_end"]
 
@@ -83,23 +84,31 @@ class PageLinks:
     canonical: str | None = None
     twins: tuple[tuple[str, Candidate], ...] = ()
     """(a feed's URL, another format of it): tried only when that feed fails."""
+    # (named only, the feed's URL and its other formats') per posts feed, for post_feed_urls:
+    # a search asks for them three times, each candidate's tests run once.
+    _posts_feeds: tuple[tuple[bool, tuple[str, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        posts_feeds = tuple(
+            (is_named_only(candidate), (candidate.url, *self._twin_urls(candidate.url)))
+            for candidate in (*self.feeds, *self.anchors)
+            if not candidate.is_comments
+        )
+        object.__setattr__(self, "_posts_feeds", posts_feeds)  # frozen: set once, here
+
+    def _twin_urls(self, url: str) -> list[str]:
+        return [twin.url for kept, twin in self.twins if kept == url and not twin.is_comments]
 
     def post_feed_urls(self, *, named_only: bool | None = None) -> list[str]:
         """URLs to try, head links first, then body anchors, each feed followed by its
         other formats. Comments feeds are left out: their newest entry is a comment, not
         the author's post. ``named_only`` keeps only the anchors whose words alone say
         "feed" (True) or all the others (False)."""
-        urls = []
-        for candidate in (*self.feeds, *self.anchors):
-            if candidate.is_comments or named_only not in (None, is_named_only(candidate)):
-                continue
-            urls.append(candidate.url)
-            urls.extend(
-                twin.url
-                for kept, twin in self.twins
-                if kept == candidate.url and not twin.is_comments
-            )
-        return urls
+        return [
+            url for named, urls in self._posts_feeds if named_only in (None, named) for url in urls
+        ]
 
 
 class HeadScanner:
@@ -183,22 +192,22 @@ def find_feed_links(
     base = base_url(tags["base"], page)
     taken = {page: page} if page else {}
     twins: dict[str, list[Candidate]] = {}
-    announced = [
-        _feed_link(link.get("rel", ""), link.get("type", ""), link["href"], link.get("title"), page)
-        for link in parse_link_header(link_header)
-    ]
-    links = announced + [_link_candidate(tag, base) for tag in tags["link"]]
+    announced = [_feed_link(link, page) for link in parse_link_header(link_header)]
+    links = announced + [_feed_link(tag.attrs, base) for tag in tags["link"]]
     feeds = rank_candidates(links, home, max_links, taken, twins)
-    # Each <a> is resolved once, for the feed candidates and the blog pages alike.
-    anchors = [(tag, safe_http_url(attribute(tag, "href"), base)) for tag in tags["a"]]
-    feed_anchors = [_anchor_candidate(tag, url, page_host) for tag, url in anchors]
+    anchors = [
+        Anchor(tag, url, urlsplit(url))
+        for tag in tags["a"]
+        if (url := safe_http_url(attribute(tag, "href"), base)) is not None
+    ]
+    feed_anchors = [_anchor_candidate(anchor, home) for anchor in anchors]
     return PageLinks(
         feeds=feeds,
         anchors=rank_candidates(feed_anchors, home, max_links, taken, twins),
         platform=detect_platform(page_host, _generators(tags["meta"]), text),
         refresh=meta_refresh(tags["meta"], base),
-        blog_pages=blog_pages(anchors, page_parts),
-        canonical=next((url for tag in tags["link"] if (url := _canonical(tag, base))), None),
+        blog_pages=blog_pages(anchors, page_parts, home),
+        canonical=_canonical(tags["link"], base),
         twins=tuple((kept, twin) for kept, same in twins.items() for twin in same),
     )
 
@@ -212,49 +221,44 @@ def _generators(metas: list[PageTag]) -> list[str]:
     ]
 
 
-def _canonical(link: PageTag, base: str | None) -> str | None:
-    if "canonical" not in attribute(link, "rel").lower().split():
-        return None
-    return safe_http_url(attribute(link, "href"), base)
+def _canonical(links: list[PageTag], base: str | None) -> str | None:
+    """The URL of the first ``<link rel="canonical">`` whose href resolves."""
+    for link in links:
+        if "canonical" in attribute(link, "rel").lower().split():
+            url = safe_http_url(attribute(link, "href"), base)
+            if url:
+                return url
+    return None
 
 
 def _clean_title(value: str) -> str | None:
     return clean_text(value, _MAX_TITLE_CHARS, markup=False) or None
 
 
-def _link_candidate(tag: PageTag, base: str | None) -> Candidate | None:
-    title = tag.attrs.get("title")
-    return _feed_link(attribute(tag, "rel"), attribute(tag, "type"), attribute(tag, "href"),
-                      title, base)  # fmt: skip
-
-
-def _feed_link(
-    rel: str, declared_type: str, href: str, title: str | None, base: str | None
-) -> Candidate | None:
-    """A ``<link>`` of the head or a value of the ``Link`` header, when it declares a feed."""
+def _feed_link(attrs: Mapping[str, str], base: str | None) -> Candidate | None:
+    """A ``<link>`` of the head (its attributes) or a value of the ``Link`` header (its
+    parameters, with its target as "href"), when it declares a feed."""
     # Most of a page's <link>s are stylesheets, icons and preloads: their rel says so before
     # their href is worth resolving.
-    rels = _rels(rel)
+    rels = _rels(attrs.get("rel", ""))
     if not rels:
         return None
-    url = _target(href, base)
-    type_attr = declared_type.strip().lower()
+    url = _target(attrs.get("href", ""), base)
+    type_attr = attrs.get("type", "").strip().lower()
     if url is None or not _declares_feed(rels, type_attr, url):
         return None
-    return Candidate(url, _clean_title(title or ""), type_attr or None, "link")
+    return Candidate(url, _clean_title(attrs.get("title") or ""), type_attr or None, "link")
 
 
 def _target(href: str, base: str | None) -> str | None:
     """The absolute http(s) URL of ``href``, unless it is an API endpoint or a sitemap."""
-    return _unless_not_feed(safe_http_url(href, base))
+    url = safe_http_url(href, base)
+    return None if url is None or _is_not_feed(urlsplit(url)) else url
 
 
-def _unless_not_feed(url: str | None) -> str | None:
-    """``url`` (from :func:`safe_http_url`) unless it is an API endpoint or a sitemap."""
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    return None if _NOT_FEED_RE.search(f"{parts.path}?{parts.query}".lower()) else url
+def _is_not_feed(parts: SplitResult) -> bool:
+    """Whether a URL (from :func:`safe_http_url`, split) is an API endpoint or a sitemap."""
+    return _NOT_FEED_RE.search(f"{parts.path}?{parts.query}".lower()) is not None
 
 
 def _declares_feed(rels: set[str], declared_type: str, url: str) -> bool:
@@ -276,21 +280,21 @@ def _rels(rel: str) -> set[str]:
     return rels if rels & _FEED_RELS and "stylesheet" not in rels else set()
 
 
-def _anchor_candidate(
-    tag: PageTag, href_url: str | None, page_host: str | None
-) -> Candidate | None:
-    """The anchor ``tag``, whose href resolved to ``href_url``, when it may be a feed."""
-    url = _unless_not_feed(href_url)
-    if url is None:
+def _anchor_candidate(anchor: Anchor, home: PageHome) -> Candidate | None:
+    """The anchor when it may be a feed."""
+    tag, url, parts = anchor
+    if _is_not_feed(parts):
         return None
-    parts = urlsplit(url)
     type_attr = attribute(tag, "type").strip().lower()
     label = _clean_title(_anchor_label(tag))
     # Words alone ("RSS", "Feed") are weak evidence: trusted only for links within the site.
     feed_like = (
         _declares_feed(_rels(attribute(tag, "rel")), type_attr, url)
-        or looks_like_feed_url(url)
-        or (_FEED_WORD_RE.search(label or "") is not None and same_site(parts.hostname, page_host))
+        or looks_like_feed(parts)
+        or (
+            _FEED_WORD_RE.search(label or "") is not None
+            and same_site(home.host_of(parts), home.host)
+        )
     )
     if not feed_like or is_comments_feed(parts, label):
         return None

@@ -5,11 +5,11 @@ same-site navigation links that name a blog ("/blog/", "Journal", "Artículos", 
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin
 
 from .._shared.urls import same_site
-from .rank import looks_like_feed_url, path_segments
-from .tags import PageTag, attribute
+from .rank import PageHome, looks_like_feed, path_segments
+from .tags import Anchor, PageTag, attribute
 
 __all__ = ["BLOG_WORDS", "blog_pages", "meta_refresh", "page_key"]
 
@@ -71,23 +71,20 @@ def _refresh_target(content: str) -> str | None:
     return rest.strip() or None
 
 
-def blog_pages(
-    anchors: list[tuple[PageTag, str | None]], page: SplitResult | None
-) -> tuple[str, ...]:
+def blog_pages(anchors: list[Anchor], page: SplitResult | None, home: PageHome) -> tuple[str, ...]:
     """Same-site ``<a>`` links that name a blog by path or text, in that order, each once,
     without the page itself and feed-like links (those are feed candidates). ``anchors``:
-    each ``<a>`` with its href resolved by :func:`safe_http_url` (None: not http(s))."""
+    the page's ``<a>`` whose href resolved to an http(s) URL; ``home``: the page's, as
+    ranking reads it."""
     if page is None or not anchors:
         return ()
     by_path: list[str] = []
     by_label: list[str] = []
     seen = {page_key(page.geturl())}
-    page_host = page.hostname
-    for tag, url in anchors:
-        if url is None or page_key(url) in seen or looks_like_feed_url(url):
+    for tag, url, parts in anchors:
+        if page_key(url) in seen or looks_like_feed(parts):
             continue
-        parts = urlsplit(url)
-        if not same_site(parts.hostname, page_host):
+        if not same_site(home.host_of(parts), home.host):
             continue
         segments = path_segments(unquote(parts.path).lower())
         if segments and segments[-1] in BLOG_WORDS:

@@ -21,6 +21,7 @@ __all__ = [
     "Ranked",
     "is_comments_feed",
     "is_named_only",
+    "looks_like_feed",
     "looks_like_feed_url",
     "path_segments",
     "rank_candidates",
@@ -50,6 +51,7 @@ _FEED_PATH_RE = re.compile(
 _FORMAT_VALUE_RE = re.compile(r"rss\d?|atom|rdf|json|xml", re.IGNORECASE)
 _FORMAT_KEYS = frozenset({"feed", "format", "alt", "type"})
 _FEED_HOST_SUFFIXES = ("feedburner.com", "feedproxy.google.com")
+_FEED_HOST_WORD = "feed"  # in each of those names: a netloc without it needs no host parsing
 
 # Ranking: lower sorts first.
 _MAIN, _OFF_TOPIC, _COMMENTS = 0, 1, 2
@@ -130,11 +132,17 @@ RankedT = TypeVar("RankedT", bound=Ranked)
 
 def looks_like_feed_url(url: str) -> bool:
     """Whether a URL is named like a feed (/feed/, .rss, ?format=rss, FeedBurner)."""
-    parts = urlsplit(url)
+    return looks_like_feed(urlsplit(url))
+
+
+def looks_like_feed(parts: SplitResult) -> bool:
+    """:func:`looks_like_feed_url` of a URL already split."""
     if _FEED_PATH_RE.search(parts.path) or any(
         _is_format_param(key, value) for key, value in _query_pairs(parts.query)
     ):
         return True
+    if _FEED_HOST_WORD not in parts.netloc.lower():
+        return False
     host = parts.hostname or ""
     return any(host == suffix or host.endswith("." + suffix) for suffix in _FEED_HOST_SUFFIXES)
 
@@ -167,7 +175,7 @@ def rank_candidates(
         (_rank_key(candidate, url, home), position, candidate, url)
         for position, candidate in enumerate(found)
         if candidate is not None
-        for url in (_FeedURL.of(candidate),)
+        for url in (_FeedURL.of(candidate, home),)
     ]
     scored.sort(key=itemgetter(0, 1))  # document order breaks ties
     kept: list[RankedT] = []
@@ -175,7 +183,8 @@ def rank_candidates(
         if len(kept) >= limit:
             break
         keys = _identity_keys(candidate, url)
-        twin_of = next((taken[key] for key in sorted(keys) if key in taken), None)
+        shared = keys & taken.keys()
+        twin_of = taken[min(shared)] if shared else None  # the first shared key, sorted
         if twin_of is None:
             taken.update(dict.fromkeys(keys, candidate.url))
             kept.append(candidate)
@@ -188,14 +197,22 @@ def rank_candidates(
 
 class PageHome(NamedTuple):
     """What ranking reads of the page, read once per page: its host and path segments
-    (None and []: no page)."""
+    (None and []: no page), and the netloc its host was read from."""
 
     host: str | None
     segments: list[str]
+    netloc: str | None = None
 
     @classmethod
     def of(cls, page: SplitResult | None) -> PageHome:
-        return cls(page.hostname, path_segments(page.path)) if page else cls(None, [])
+        if page is None:
+            return cls(None, [])
+        return cls(page.hostname, path_segments(page.path), page.netloc)
+
+    def host_of(self, parts: SplitResult) -> str | None:
+        """``parts.hostname``: the page's own when the netloc is (most links are on the
+        page's host, and reading a hostname runs some 70 bytecodes of urllib)."""
+        return self.host if parts.netloc == self.netloc else parts.hostname
 
 
 class _FeedURL(NamedTuple):
@@ -207,10 +224,10 @@ class _FeedURL(NamedTuple):
     topic: int  # _MAIN, _OFF_TOPIC or _COMMENTS, by the URL and the candidate's title
 
     @classmethod
-    def of(cls, candidate: Ranked) -> _FeedURL:
+    def of(cls, candidate: Ranked, home: PageHome) -> _FeedURL:
         parts = urlsplit(candidate.url)
         topic = _topic(parts, candidate.title)
-        return cls(parts, parts.hostname, _feed_section(parts.path), topic)
+        return cls(parts, home.host_of(parts), _feed_section(parts.path), topic)
 
 
 def _rank_key(candidate: Ranked, url: _FeedURL, home: PageHome) -> tuple[int, int, int, int]:
@@ -234,13 +251,17 @@ def _topic(parts: SplitResult, title: str | None) -> int:
         return _COMMENTS
     if not _OFF_TOPIC_SEGMENTS.isdisjoint(parts.path.lower().split("/")):
         return _OFF_TOPIC
-    keys = {key.lower() for key, _ in _query_pairs(parts.query)}
+    if not parts.query:
+        return _MAIN
+    keys = {key.lower() for key, _ in parse_qsl(parts.query)}
     return _OFF_TOPIC if keys & _OFF_TOPIC_QUERY_KEYS else _MAIN
 
 
 def is_comments_feed(parts: SplitResult, title: str | None) -> bool:
     """Whether a feed URL (split) and title name a comments feed."""
-    if _COMMENTS_WORD_RE.search(unquote(f"{parts.path}?{parts.query}")):
+    target = f"{parts.path}?{parts.query}"
+    # unquote's own test for "%" costs a Python call; most URLs have no escape.
+    if _COMMENTS_WORD_RE.search(unquote(target) if "%" in target else target):
         return True
     if not title:
         return False
@@ -269,7 +290,7 @@ def _feed_section(path: str) -> list[str]:
 
 def path_segments(path: str) -> list[str]:
     """The non-empty segments of a URL path."""
-    return [segment for segment in path.split("/") if segment]
+    return list(filter(None, path.split("/")))  # no Python loop: every anchor's path is read
 
 
 def _identity_keys(candidate: Ranked, url: _FeedURL) -> set[str]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+from urllib.parse import SplitResult
 
 from .._shared.urls import safe_http_url
 
-__all__ = ["PageTag", "PageTags", "attribute", "base_url", "parse_tags", "parse_window"]
+__all__ = ["Anchor", "PageTag", "PageTags", "attribute", "base_url", "parse_tags", "parse_window"]
 
 # The parser only ever sees a bounded prefix of the page: up to this many of each kind of tag
 # we read, and this many tags in all.
@@ -23,6 +25,8 @@ _MAX_TAGS_PER_KIND = 500
 _MAX_TAGS = 20_000
 _COUNTED_TAGS = frozenset({"a", "link", "meta"})
 _TAG_START_RE = re.compile(r"<([!/?]?)([A-Za-z][A-Za-z0-9]*)?")
+# A start tag _TAG_START_RE counts: its whole name (ASCII letters in any case) is one of them.
+_COUNTED_TAG_RE = re.compile(r"<(a|link|meta)(?![A-Za-z0-9])", re.IGNORECASE | re.ASCII)
 # One left open runs to the end: a search for its ">" is never repeated from the next "<?".
 _PROCESSING_INSTRUCTION_RE = re.compile(r"<\?[^>]*(?:>|$)")
 _READ_TAGS = ("link", "a", "base", "meta")
@@ -42,6 +46,16 @@ PageTags = dict[str, list[PageTag]]
 """The tags we read by name ("link", "a", "base", "meta"), each kind in document order."""
 
 
+class Anchor(NamedTuple):
+    """An ``<a>`` whose href resolved to an http(s) URL, and that URL split: read once for
+    the feed candidates and the blog pages alike (a large page's links outnumber the
+    entries of urlsplit's cache, so a second split of each was a second parse)."""
+
+    tag: PageTag
+    url: str
+    parts: SplitResult
+
+
 def parse_window(text: str) -> str:
     """The prefix of ``text`` the parser may see (see ``_MAX_TAGS``)."""
     # Fewer "<" than the smaller limit: no limit can be reached, nothing needs counting.
@@ -54,6 +68,11 @@ def parse_window(text: str) -> str:
 
 def _within_limits(text: str) -> str:
     """``text`` up to the first tag past a limit (all of it when none is)."""
+    # Most pages reach no limit, which counting in C tells at once: walking the tags one by
+    # one in Python cost a large homepage more than everything else its discovery does.
+    counted = Counter(map(str.lower, _COUNTED_TAG_RE.findall(text)))
+    if text.count("<") <= _MAX_TAGS and max(counted.values(), default=0) <= _MAX_TAGS_PER_KIND:
+        return text
     per_kind = dict.fromkeys(_COUNTED_TAGS, 0)
     for total, tag in enumerate(_TAG_START_RE.finditer(text), 1):
         name = "" if tag.group(1) else (tag.group(2) or "").lower()
