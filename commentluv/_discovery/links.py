@@ -148,8 +148,8 @@ _MAX_TITLE_CHARS = 200
 _FEED_RELS = frozenset({"alternate", "feed"})
 _JSONFEED_HREF_RE = re.compile(r"feed\.json|jsonfeed|/feed/json/?$", re.IGNORECASE)
 # REST and oEmbed endpoints, sitemaps and other XML that WordPress and friends link to.
-# Matched against lower-cased ASCII (what safe_http_url returns): without IGNORECASE, the
-# regex engine skips every position whose character cannot start a match.
+# Matched against the URL's path and query, lower-cased by the caller: without IGNORECASE,
+# the regex engine skips every position whose character cannot start a match.
 _NOT_FEED_RE = re.compile(
     r"/wp-json/|[?&]rest_route=|oembed"
     r"|(?:sitemap|opensearch|browserconfig|crossdomain|manifest|osd)[^/]*\.xml"

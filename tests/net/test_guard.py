@@ -131,6 +131,10 @@ def test_refusals_say_which_option_allows_the_target():
     assert "allow_private_hosts=True" in caught.value.message
 
 
+# Networks of the kinds the policy keeps (private, link-local, a metadata address).
+REFUSED = [ip_network("10.0.0.0/8"), ip_network("fe80::/10"), ip_network("192.0.0.192/32")]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
@@ -151,9 +155,6 @@ def test_the_policys_network_sets_agree_with_ipaddress(address, network):
     assert (address in _Networks([network, *REFUSED])) == any(
         address in net for net in (network, *REFUSED)
     )
-
-
-REFUSED = [ip_network("10.0.0.0/8"), ip_network("fe80::/10"), ip_network("192.0.0.192/32")]
 
 
 def test_equal_policies_hash_alike_and_unequal_ones_are_told_apart():
